@@ -1,0 +1,159 @@
+"""The syntax of SMTP codes: reply codes (RFC 5321 section 4.2) and enhanced codes (RFC 3463 section 2).
+
+This module knows only what a code looks like, never what it means: the registry does that.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "CodeClass",
+    "CodeSyntaxError",
+    "CodeToken",
+    "EnhancedCode",
+    "class_of",
+    "find_codes",
+    "parse_enhanced",
+    "reply_code_problem",
+]
+
+
+class CodeClass(str, enum.Enum):
+    """The class of a code, from its first digit (RFC 5321 section 4.2.1, RFC 3463 section 3.1)."""
+
+    SUCCESS = "success"
+    INTERMEDIATE = "intermediate"
+    TRANSIENT = "transient"
+    PERMANENT = "permanent"
+
+    @property
+    def is_failure(self) -> bool:
+        return self in (CodeClass.TRANSIENT, CodeClass.PERMANENT)
+
+
+_CLASS_BY_DIGIT = {
+    "2": CodeClass.SUCCESS,
+    "3": CodeClass.INTERMEDIATE,
+    "4": CodeClass.TRANSIENT,
+    "5": CodeClass.PERMANENT,
+}
+
+
+def class_of(code: str) -> CodeClass | None:
+    """The class of a reply code or enhanced code from its first character, or None."""
+    return _CLASS_BY_DIGIT.get(code[:1])
+
+
+class CodeSyntaxError(ValueError):
+    """A code that does not follow the grammar; the message says which rule it breaks."""
+
+    def __init__(self, code: str, reason: str, reference: str) -> None:
+        super().__init__(f"{code!r} is not a valid code: {reason} ({reference})")
+        self.code = code
+        self.reason = reason
+        self.reference = reference
+
+
+@dataclass(frozen=True, order=True)
+class EnhancedCode:
+    """An enhanced status code class.subject.detail (RFC 3463 section 2)."""
+
+    klass: int
+    subject: int
+    detail: int
+
+    def __str__(self) -> str:
+        return f"{self.klass}.{self.subject}.{self.detail}"
+
+    @property
+    def key(self) -> str:
+        """The registry's spelling, with the class as X: "X.7.26"."""
+        return f"X.{self.subject}.{self.detail}"
+
+    @property
+    def subject_key(self) -> str:
+        return f"X.{self.subject}"
+
+    @property
+    def code_class(self) -> CodeClass:
+        return _CLASS_BY_DIGIT[str(self.klass)]
+
+
+_ENHANCED_SHAPE = re.compile(r"([0-9Xx]+)\.([0-9]+)\.([0-9]+)")
+RFC3463_SYNTAX = "RFC 3463 section 2"
+RFC5321_REPLY = "RFC 5321 section 4.2"
+
+
+def enhanced_problem(text: str) -> str | None:
+    """Why `text` is not a valid enhanced code under RFC 3463 section 2, or None if it is."""
+    m = _ENHANCED_SHAPE.fullmatch(text)
+    if m is None:
+        return "an enhanced code is three numbers separated by dots, class.subject.detail"
+    klass, subject, detail = m.groups()
+    if klass not in ("2", "4", "5"):
+        return f"the class must be 2, 4 or 5, not {klass}"
+    for name, part in (("subject", subject), ("detail", detail)):
+        if len(part) > 3:
+            return f"the {name} has {len(part)} digits; at most 3 are allowed"
+        if len(part) > 1 and part[0] == "0":
+            return f"the {name} {part} has a leading zero, which is not allowed"
+    return None
+
+
+def parse_enhanced(text: str) -> EnhancedCode:
+    """Parse an enhanced code strictly (RFC 3463 section 2); raise CodeSyntaxError if it is not one."""
+    problem = enhanced_problem(text)
+    if problem is not None:
+        raise CodeSyntaxError(text, problem, RFC3463_SYNTAX)
+    k, s, d = text.split(".")
+    return EnhancedCode(int(k), int(s), int(d))
+
+
+def reply_code_problem(text: str) -> str | None:
+    """Why `text` breaks the reply-code grammar of RFC 5321 section 4.2, or None if it follows it.
+
+    Reply-code = %x32-35 %x30-35 %x30-39: first digit 2 to 5, second 0 to 5, third any digit.
+    """
+    if len(text) != 3 or not text.isascii() or not text.isdigit():
+        return "a reply code is exactly three digits"
+    if text[0] not in "2345":
+        return f"the first digit must be 2 to 5, not {text[0]}"
+    if text[1] not in "012345":
+        return f"the second digit must be 0 to 5, not {text[1]}"
+    return None
+
+
+@dataclass(frozen=True)
+class CodeToken:
+    """A code found in free text: a reply code, an enhanced code, or a reply code with its enhanced code."""
+
+    text: str  # the item as written, e.g. "550 5.7.26"
+    start: int
+    end: int
+    reply_code: str | None
+    enhanced_code: str | None  # as written, e.g. "5.7.26" or "X.7.26"
+
+
+# One pass over the text; each alternative is a fixed-shape run of digits, so the scan is linear.
+# The look-arounds keep "1.2.3.4" (an IP address) and "12550" from producing codes.
+_TOKEN = re.compile(
+    r"(?<![\w.])"
+    r"(?:(?P<reply>[1-9][0-9]{2})(?:[ \t]*[- ]?[ \t]*(?P<paired>[245]\.[0-9]{1,3}\.[0-9]{1,3}))?"
+    r"|(?P<enh>[245Xx]\.[0-9]{1,3}\.[0-9]{1,3}))"
+    r"(?![\w]|\.[0-9])"
+)
+
+
+def find_codes(text: str) -> list[CodeToken]:
+    """Find reply codes, enhanced codes and reply+enhanced pairs in free text, in order."""
+    tokens: list[CodeToken] = []
+    for m in _TOKEN.finditer(text):
+        reply = m.group("reply")
+        enhanced = m.group("paired") or m.group("enh")
+        if enhanced is not None and enhanced[0] in "xX":
+            enhanced = "X" + enhanced[1:]
+        tokens.append(CodeToken(m.group(0), m.start(), m.end(), reply, enhanced))
+    return tokens
