@@ -1,0 +1,38 @@
+"""Read the data files that ship with the package (data/ in the repo, smtpcodes/data/ in the wheel)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from typing import Any
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+# Installed wheels carry the files in smtpcodes/data (hatchling force-include); a source checkout
+# keeps them in the top-level data/. Plain file reads: importlib.resources costs ~20 ms at start-up.
+_DIRS = (os.path.join(_HERE, "data"), os.path.join(os.path.dirname(_HERE), "data"))
+
+
+def data_path(name: str) -> str:
+    """The path of a shipped data file; FileNotFoundError names every place looked in."""
+    for folder in _DIRS:
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            return path
+    raise FileNotFoundError(f"smtpcodes data file {name!r} not found in {' or '.join(_DIRS)}")
+
+
+def read_text(name: str) -> str:
+    with open(data_path(name), encoding="utf-8") as f:
+        return f.read()
+
+
+def read_csv(name: str) -> list[dict[str, str]]:
+    """Rows of a CSV data file as dicts keyed by its header (IANA layout keeps its own headers)."""
+    return list(csv.DictReader(io.StringIO(read_text(name), newline="")))
+
+
+def read_jsonl(name: str) -> list[dict[str, Any]]:
+    """Objects of a JSON Lines data file; blank lines are skipped."""
+    return [json.loads(line) for line in read_text(name).splitlines() if line.strip()]
