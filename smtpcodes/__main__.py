@@ -1,0 +1,5 @@
+"""python -m smtpcodes"""
+
+from smtpcodes.cli import main
+
+main()

@@ -1,0 +1,390 @@
+"""The smtpcodes command line: parse arguments, pick the input, call the library, render, map errors.
+
+Core modules and Rich are imported inside the commands, so `--help`, completion and plain output
+stay fast.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+from click.shell_completion import CompletionItem
+
+if TYPE_CHECKING:
+    from smtpcodes.render import Output
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ExitStatus(enum.IntEnum):
+    """Exit statuses, in grep's spirit, the same for every command."""
+
+    OK = 0  # every input gave a result (search: something matched; validate: no error)
+    NO_RESULT = 1  # some input gave nothing (search: nothing matched; validate: an error found)
+    ERROR = 2  # bad usage, or input that could not be read at all
+    INTERRUPTED = 130  # Ctrl-C
+    BROKEN_PIPE = 141  # the reader went away (128 + SIGPIPE, as a C tool killed by it)
+
+
+class InputError(click.ClickException):
+    """Input that cannot be used at all: exit status 2."""
+
+    exit_code = ExitStatus.ERROR
+
+
+@dataclass
+class Environment:
+    """The facts about the terminal and the streams; tests replace them."""
+
+    stdin: IO[bytes] = field(default_factory=lambda: sys.stdin.buffer)
+    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
+    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
+    stdin_isatty: bool = field(default_factory=lambda: _isatty(sys.stdin))
+    stdout_isatty: bool = field(default_factory=lambda: _isatty(sys.stdout))
+
+
+def _isatty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def warn(message: str) -> None:
+    """One line on stderr, prefixed with the program name; untrusted parts are made safe."""
+    from smtpcodes.render import safe
+
+    click.echo(f"smtpcodes: {safe(message)}", err=True)
+
+
+# -- shared options --------------------------------------------------------------------------------
+
+
+def output_options(formats: Sequence[str] = ("table", "plain", "json", "jsonl")) -> Callable[[F], F]:
+    def decorate(f: F) -> F:
+        f = click.option(
+            "--color/--no-color",
+            "color",
+            default=None,
+            help="Force colour on or off (default: on at a terminal, off with NO_COLOR or TERM=dumb).",
+        )(f)
+        f = click.option("--json", "as_json", is_flag=True, help="Shorthand for --format json.")(f)
+        f = click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(formats),
+            default=None,
+            help="Output format (default: table at a terminal, plain tab-separated lines in a pipe).",
+        )(f)
+        return f
+
+    return decorate
+
+
+def make_output(fmt: str | None, as_json: bool, color: bool | None) -> Output:
+    from smtpcodes.render import Output, resolve_format
+
+    env = _env()
+    return Output(env.stdout, resolve_format(fmt, as_json, env.stdout_isatty), color)
+
+
+def _env() -> Environment:
+    ctx = click.get_current_context()
+    obj = ctx.find_root().obj
+    if not isinstance(obj, Environment):
+        obj = Environment()
+        ctx.find_root().obj = obj
+    return obj
+
+
+# -- completion ------------------------------------------------------------------------------------
+
+
+def complete_code(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+    """Complete enhanced and reply codes, with their titles as help."""
+    from smtpcodes import registry
+
+    items: list[CompletionItem] = []
+    prefix = incomplete.strip()
+    klass = prefix[:1] if prefix[:1] in "245" and prefix[1:2] == "." else None
+    for e in registry.enhanced_entries():
+        code = e.for_class(int(klass)) if klass else e.key
+        if code.startswith(prefix) or (not klass and e.key.lower().startswith(prefix.lower())):
+            items.append(CompletionItem(code, help=e.title))
+    if "." not in prefix:
+        for r in registry.reply_entries():
+            if r.code.startswith(prefix):
+                items.append(CompletionItem(r.code, help=r.title))
+    return items
+
+
+# -- the group -------------------------------------------------------------------------------------
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="smtpcodes", prog_name="smtpcodes")
+def cli() -> None:
+    """Explain SMTP reply codes and enhanced status codes, and diagnose what a mail server said.
+
+    \b
+    Examples:
+      smtpcodes explain 5.7.26
+      smtpcodes explain "550 5.1.1 User unknown"
+      smtpcodes search -i spf
+    """
+
+
+def _read_stdin() -> bytes:
+    env = _env()
+    try:
+        return env.stdin.read()
+    except OSError as exc:
+        raise InputError(f"cannot read standard input: {exc.strerror or exc}") from None
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace")
+
+
+def _text_from(args: Sequence[str], what: str) -> str:
+    """The arguments as one text; stdin when there are none (and it is not a terminal) or with '-'."""
+    env = _env()
+    if list(args) == ["-"] or (not args and not env.stdin_isatty):
+        return _decode(_read_stdin())
+    if not args:
+        raise click.UsageError(f"give {what} as arguments, or '-' to read standard input")
+    return " ".join(args)
+
+
+# -- explain ---------------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("text", nargs=-1, shell_complete=complete_code)
+@output_options()
+def explain(text: tuple[str, ...], fmt: str | None, as_json: bool, color: bool | None) -> int:
+    """Explain codes or replies: 5.7.26, X.7.26, 550, "550 5.7.26".
+
+    The arguments are one text, as if quoted; with none (and a pipe on stdin), or with '-',
+    the text is read from stdin. Every code found is one item.
+
+    \b
+    Example:
+      smtpcodes explain 550 5.7.26
+    """
+    from smtpcodes.explain import explain as explain_text
+
+    source = _text_from(text, "a code or a reply")
+    out = make_output(fmt, as_json, color)
+    items = explain_text(source)
+    if not items:
+        warn(f"no SMTP code found in {_short(source)!r}")
+        if out.fmt == "json":
+            out.explanations([])  # scripts can rely on an array
+        return ExitStatus.NO_RESULT
+    status = ExitStatus.OK
+    found = []
+    for item in items:
+        if item.found:
+            found.append(item.to_json())
+        else:
+            status = ExitStatus.NO_RESULT
+            reason = "; ".join(item.notes) or "not an SMTP code"
+            warn(f"{item.input}: {reason}")
+    out.explanations(found)
+    return status
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- search ----------------------------------------------------------------------------------------
+
+KIND_CHOICE = click.Choice(["enhanced", "reply", "rule"])
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("pattern")
+@click.option("-i", "--ignore-case", is_flag=True, help="Ignore case.")
+@click.option("-E", "--regexp", "extended", is_flag=True, help="PATTERN is a regular expression (the default).")
+@click.option("-F", "--fixed-strings", "fixed", is_flag=True, help="PATTERN is a plain string.")
+@click.option("-w", "--word-regexp", "word", is_flag=True, help="Match whole words only.")
+@click.option("-v", "--invert-match", "invert", is_flag=True, help="Select entries that do not match.")
+@click.option("-c", "--count", is_flag=True, help="Print only the number of matching entries.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit status says if anything matched.")
+@click.option("-l", "--codes-only", is_flag=True, help="Print only the codes, one per line.")
+@click.option("--kind", "kinds", type=KIND_CHOICE, multiple=True, help="Only this kind (repeatable).")
+@click.option("--class", "klass", metavar="CLASS", help="2, 3, 4, 5 or success, intermediate, transient, permanent.")
+@click.option("--subject", type=click.IntRange(0, 999), help="Enhanced-code subject (0 to 7).")
+@output_options()
+def search(
+    pattern: str,
+    ignore_case: bool,
+    extended: bool,
+    fixed: bool,
+    word: bool,
+    invert: bool,
+    count: bool,
+    quiet: bool,
+    codes_only: bool,
+    kinds: tuple[str, ...],
+    klass: str | None,
+    subject: int | None,
+    fmt: str | None,
+    as_json: bool,
+    color: bool | None,
+) -> int:
+    """Search codes, titles and descriptions, grep-style: exit 0 on a match, 1 on none, 2 on error.
+
+    \b
+    Example:
+      smtpcodes search -i -w dkim --kind enhanced
+    """
+    from smtpcodes.search import SearchError
+    from smtpcodes.search import search as run_search
+
+    if extended and fixed:
+        raise click.UsageError("-E and -F cannot be used together")
+    try:
+        found = list(
+            run_search(
+                pattern,
+                ignore_case=ignore_case,
+                fixed=fixed,
+                word=word,
+                invert=invert,
+                kinds=kinds or ("enhanced", "reply", "rule"),
+                klass=klass,
+                subject=subject,
+            )
+        )
+    except SearchError as exc:
+        raise InputError(str(exc)) from None
+    status = ExitStatus.OK if found else ExitStatus.NO_RESULT
+    if quiet:
+        return status
+    out = make_output(fmt, as_json, color)
+    if count:
+        out.line(str(len(found)))
+        return status
+    out.entries(found, codes_only=codes_only)
+    return status
+
+
+# -- list ------------------------------------------------------------------------------------------
+
+
+@cli.command("list", context_settings=CONTEXT)
+@click.option("--kind", "kinds", type=KIND_CHOICE, multiple=True, help="enhanced, reply or rule (repeatable).")
+@click.option("--class", "klass", metavar="CLASS", help="2, 3, 4, 5 or success, intermediate, transient, permanent.")
+@click.option("--subject", type=click.IntRange(0, 999), help="Enhanced-code subject (0 to 7).")
+@output_options()
+def list_(
+    kinds: tuple[str, ...],
+    klass: str | None,
+    subject: int | None,
+    fmt: str | None,
+    as_json: bool,
+    color: bool | None,
+) -> int:
+    """List the registry, colour-coded by class: success green, transient yellow, permanent red.
+
+    \b
+    Example:
+      smtpcodes list --kind enhanced --class 5 --subject 7
+    """
+    from smtpcodes.search import SearchError, entries
+
+    try:
+        found = list(entries(kinds or ("enhanced", "reply"), klass, subject))
+    except SearchError as exc:
+        raise InputError(str(exc)) from None
+    make_output(fmt, as_json, color).entries(found)
+    return ExitStatus.OK if found else ExitStatus.NO_RESULT
+
+
+# -- validate --------------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("text", nargs=-1, shell_complete=complete_code)
+@click.option("--lines", is_flag=True, help="With stdin: one reply per line instead of one reply.")
+@output_options()
+def validate(
+    text: tuple[str, ...], lines: bool, fmt: str | None, as_json: bool, color: bool | None
+) -> int:
+    """Check codes and replies against the RFCs; exit 0 when there is no error, 1 when there is.
+
+    '-' (or a pipe with no arguments) reads stdin as one reply, possibly multi-line,
+    or one reply per line with --lines.
+
+    \b
+    Example:
+      printf '550-5.7.26 Unauthenticated\\r\\n550 5.7.26 mail\\r\\n' | smtpcodes validate -
+    """
+    from smtpcodes import validate as v
+
+    env = _env()
+    from_stdin = list(text) == ["-"] or (not text and not env.stdin_isatty)
+    source = _text_from(text, "a code or a reply")
+    if from_stdin:
+        results = v.validate_lines(source) if lines else [v.validate_reply(source.strip("\r\n"))]
+    else:
+        results = v.validate(source)
+    make_output(fmt, as_json, color).validations(results)
+    return ExitStatus.OK if all(r.valid for r in results) else ExitStatus.NO_RESULT
+
+
+# -- entry point -----------------------------------------------------------------------------------
+
+
+def _quiet_broken_pipe() -> NoReturn:
+    # Point stdout at /dev/null so the interpreter's final flush does not raise again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(ExitStatus.BROKEN_PIPE)
+
+
+def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
+    """Run the CLI and turn every failure into one line on stderr and an exit status."""
+    try:
+        rv = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="smtpcodes",
+            standalone_mode=False,
+            obj=env or Environment(),
+        )
+        sys.stdout.flush()
+    except click.exceptions.Abort:
+        click.echo("", err=True)
+        return ExitStatus.INTERRUPTED
+    except KeyboardInterrupt:
+        return ExitStatus.INTERRUPTED
+    except click.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+        warn(f"error: {exc.format_message()}{hint}")
+        return ExitStatus.ERROR
+    except click.ClickException as exc:
+        warn(f"error: {exc.format_message()}")
+        return exc.exit_code
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    return rv if isinstance(rv, int) else ExitStatus.OK
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """The console script."""
+    sys.exit(run(argv))

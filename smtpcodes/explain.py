@@ -1,0 +1,289 @@
+"""Explain codes: what a reply code and an enhanced code mean, with what the sender should do.
+
+A registered code is explained from the registry; a well-formed code that is not registered is still
+explained by its class and subject, as RFC 3463 section 2 asks of clients.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from smtpcodes import registry
+from smtpcodes._data import read_csv
+from smtpcodes.codes import CodeClass, class_of, enhanced_problem, find_codes, reply_code_problem
+
+if TYPE_CHECKING:
+    from smtpcodes.kb import VendorCode
+    from smtpcodes.validate import Finding
+
+__all__ = ["Explanation", "explain", "explain_code"]
+
+
+@dataclass(frozen=True)
+class Advice:
+    retry: str  # "yes", "later" or "no"
+    text: str
+    source: str
+
+
+@functools.cache
+def _advice_table() -> dict[tuple[str, str], Advice]:
+    return {
+        (row["key"], row["class"]): Advice(row["retry"], row["advice"], row["source"])
+        for row in read_csv("advice.csv")
+    }
+
+
+def _enhanced_advice(subject: int, detail: int, klass: str) -> Advice | None:
+    """The most specific advice: the code, else its subject, else its class."""
+    table = _advice_table()
+    for key in (f"X.{subject}.{detail}", f"X.{subject}", "X"):
+        advice = table.get((key, klass))
+        if advice is not None:
+            return advice
+    return None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What one code, or one reply code with its enhanced code, means."""
+
+    input: str
+    reply_code: str | None
+    enhanced_code: str | None
+    code_class: CodeClass | None
+    title: str | None
+    subject: str | None
+    description: str | None
+    registered: bool
+    references: tuple[str, ...] = ()
+    associated: tuple[str, ...] = ()
+    retry: str | None = None
+    advice: str | None = None
+    advice_source: str | None = None
+    notes: tuple[str, ...] = ()
+    enhanced_entry: registry.EnhancedEntry | None = None
+    reply: registry.ReplyEntry | None = None
+    vendor: tuple[VendorCode, ...] = ()
+    findings: tuple[Finding, ...] = field(default=())
+
+    @property
+    def found(self) -> bool:
+        """False when the input named no SMTP code we can say anything about."""
+        return self.code_class is not None
+
+    def to_json(self) -> dict[str, object]:
+        reply_json: dict[str, object] | None = None
+        if self.reply is not None and self.enhanced_code is not None:
+            reply_json = self.reply.to_json()
+        elif self.reply_code is not None and self.enhanced_code is not None:
+            first, second = registry.reply_digit_meaning(self.reply_code)
+            reply_json = {
+                "code": self.reply_code,
+                "title": None,
+                "description": None,
+                "standard": False,
+                "digits": {"first": first, "second": second},
+            }
+        return {
+            "input": self.input,
+            "reply_code": self.reply_code,
+            "enhanced_code": self.enhanced_code,
+            "class": self.code_class.value if self.code_class else None,
+            "title": self.title,
+            "subject": self.subject,
+            "description": self.description,
+            "registered": self.registered,
+            "deprecated": bool(self.enhanced_entry and self.enhanced_entry.deprecated),
+            "replaced_by": self.enhanced_entry.replaced_by if self.enhanced_entry else None,
+            "associated_reply_codes": list(self.associated),
+            "references": list(self.references),
+            "retry": self.retry,
+            "advice": self.advice,
+            "advice_source": self.advice_source,
+            "notes": list(self.notes),
+            "vendor_meanings": [v.to_json() for v in self.vendor],
+            "reply": reply_json,
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def _vendor_meanings(code: str) -> tuple[VendorCode, ...]:
+    from smtpcodes import kb
+
+    return tuple(kb.vendor_codes(code))
+
+
+def explain_code(
+    reply_code: str | None, enhanced_code: str | None, input: str | None = None
+) -> Explanation:
+    """Explain a reply code, an enhanced code, or both as one reply ("550", "5.7.26")."""
+    from smtpcodes.validate import validate_code
+
+    text = input if input is not None else " ".join(c for c in (reply_code, enhanced_code) if c)
+    notes: list[str] = []
+    reply = registry.lookup_reply(reply_code) if reply_code else None
+    if reply_code is not None:
+        problem = reply_code_problem(reply_code)
+        if reply is not None and not reply.standard and reply.note:
+            notes.append(f"{reply_code} is not a standard SMTP reply code: {reply.note}")
+        elif problem is not None:
+            notes.append(f"{reply_code} is not an SMTP reply code: {problem} (RFC 5321 section 4.2)")
+        elif reply is None:
+            notes.append(f"{reply_code} is well-formed but defined by no RFC we know of")
+    findings = tuple(validate_code(text).findings)
+
+    if enhanced_code is not None and enhanced_problem(_with_class(enhanced_code)) is None:
+        return _explain_enhanced(text, reply_code, enhanced_code, reply, notes, findings)
+
+    if enhanced_code is not None:
+        notes.append(f"{enhanced_code} is not a valid enhanced status code (RFC 3463 section 2)")
+    klass = class_of(reply_code) if reply_code and reply_code_problem(reply_code) is None else None
+    if reply is not None and not reply.standard:
+        klass = class_of(reply_code or "")
+    meaning = reply.meanings[0] if reply and reply.meanings else None
+    title = reply.title if reply else None
+    description = reply.description if reply else None
+    if reply is None and klass is not None and reply_code is not None:
+        first, second = registry.reply_digit_meaning(reply_code)
+        title = f"Unassigned reply code ({first}; {second})" if first and second else None
+        description = " ".join(x for x in (first, second) if x) or None
+    retry, advice, advice_source = _reply_advice(reply_code, klass, meaning)
+    return Explanation(
+        input=text,
+        reply_code=reply_code,
+        enhanced_code=enhanced_code,
+        code_class=klass,
+        title=title,
+        subject=None,
+        description=description,
+        registered=reply is not None and reply.standard,
+        references=reply.references if reply else (),
+        associated=reply.usual_enhanced if reply else (),
+        retry=retry,
+        advice=advice,
+        advice_source=advice_source,
+        notes=tuple(notes),
+        reply=reply,
+        findings=findings,
+    )
+
+
+def _with_class(code: str) -> str:
+    return "5" + code[1:] if code[:1] in "xX" else code
+
+
+_RETRY_BY_CLASS = {
+    CodeClass.SUCCESS: "no",
+    CodeClass.INTERMEDIATE: "no",
+    CodeClass.TRANSIENT: "later",
+    CodeClass.PERMANENT: "no",
+}
+
+
+def _reply_advice(
+    reply_code: str | None, klass: CodeClass | None, meaning: registry.ReplyMeaning | None
+) -> tuple[str | None, str | None, str | None]:
+    if klass is None:
+        return None, None, None
+    retry = _RETRY_BY_CLASS[klass]
+    if meaning is not None and meaning.advice:
+        return retry, meaning.advice, meaning.source
+    class_advice = _advice_table().get(("X", (reply_code or "")[:1]))
+    if class_advice is not None:
+        return retry, class_advice.text, class_advice.source
+    return retry, None, None
+
+
+def _explain_enhanced(
+    text: str,
+    reply_code: str | None,
+    enhanced_code: str,
+    reply: registry.ReplyEntry | None,
+    notes: list[str],
+    findings: tuple[Finding, ...],
+) -> Explanation:
+    _, subject_s, detail_s = enhanced_code.split(".")
+    subject, detail = int(subject_s), int(detail_s)
+    klass_digit = enhanced_code[0] if enhanced_code[0] in "245" else None
+    if klass_digit is None and reply_code is not None and reply_code[0] in "245":
+        klass_digit = reply_code[0]  # "550 X.7.26": the reply supplies the class
+    code_class = class_of(klass_digit) if klass_digit else None
+    entry = registry.lookup_enhanced(enhanced_code)
+    subject_title = (
+        registry.subject_info(subject).title if registry.subject_known(subject) else None
+    )
+    references: tuple[str, ...]
+    if entry is not None:
+        title, description, references = entry.title, entry.description, entry.references
+        if entry.deprecated:
+            notes.append(
+                f"{entry.key} is deprecated"
+                + (f": use {entry.replaced_by} instead" if entry.replaced_by else "")
+                + " (IANA registry)"
+            )
+            replacement = registry.lookup_enhanced(entry.replaced_by or "")
+            if replacement is not None:
+                title = f"{replacement.title} (deprecated duplicate of {replacement.key})"
+    else:
+        parts = []
+        if code_class is not None:
+            parts.append(registry.class_info(klass_digit or "").title)
+        parts.append(subject_title or f"unknown subject {subject}")
+        title = ", ".join(parts) + " (detail not registered)"
+        description = _unregistered_description(klass_digit, subject, detail, subject_title)
+        references = ("RFC 3463 section 2",)
+        notes.append(
+            f"X.{subject}.{detail} is not in the IANA registry; explained by class and subject "
+            "as RFC 3463 section 2 asks"
+        )
+    advice = _enhanced_advice(subject, detail, klass_digit) if klass_digit else None
+    if advice is None and klass_digit:
+        advice = _advice_table().get(("X", klass_digit))
+    if code_class is CodeClass.SUCCESS:
+        advice = _advice_table().get(("X", "2"))
+    vendor = _vendor_meanings(enhanced_code) if enhanced_code[0] in "245" else ()
+    for v in vendor:
+        registry_view = f"the registry says {title!r}" if entry is not None else "not registered"
+        notes.append(f"{v.provider} uses {enhanced_code} to mean: {v.meaning} ({registry_view})")
+    return Explanation(
+        input=text,
+        reply_code=reply_code,
+        enhanced_code=enhanced_code,
+        code_class=code_class,
+        title=title,
+        subject=subject_title,
+        description=description,
+        registered=entry is not None,
+        references=references,
+        associated=(entry.associated if entry else ()) + (("any",) if entry and entry.associated_any else ()),
+        retry=advice.retry if advice else None,
+        advice=advice.text if advice else None,
+        advice_source=advice.source if advice else None,
+        notes=tuple(notes),
+        enhanced_entry=entry,
+        reply=reply,
+        vendor=vendor,
+        findings=findings,
+    )
+
+
+def _unregistered_description(
+    klass_digit: str | None, subject: int, detail: int, subject_title: str | None
+) -> str:
+    parts = []
+    if klass_digit:
+        parts.append(registry.class_info(klass_digit).description)
+    if subject_title is not None:
+        parts.append(registry.subject_info(subject).description)
+    else:
+        parts.append(f"Subject {subject} is not defined by RFC 3463 or the IANA registry.")
+    parts.append(f"Detail {detail} is not registered with IANA for this subject.")
+    return " ".join(parts)
+
+
+def explain(text: str) -> list[Explanation]:
+    """Explain every code or reply-code/enhanced-code pair found in `text`, in order."""
+    return [explain_code(t.reply_code, t.enhanced_code, t.text) for t in find_codes(text)]

@@ -1,0 +1,310 @@
+"""Turn results into text: Rich tables and panels for a terminal, tab-separated lines, JSON.
+
+The only module that knows about Rich, and it imports Rich only when a table or colour is drawn:
+plain and JSON output never load it. Text that a server or a user wrote is untrusted: it enters Rich
+as Text (never markup) and every control character is made visible first.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.text import Text
+
+__all__ = ["Output", "resolve_format", "safe"]
+
+FORMATS = ("table", "plain", "json", "jsonl")
+
+# C0 controls, DEL and C1 controls, plus the Unicode line/paragraph separators and bidi overrides
+# that can rearrange what a terminal shows.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    named = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}.get(ch)
+    if named is not None:
+        return named
+    cp = ord(ch)
+    return f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}"
+
+
+# json.dumps escapes C0 controls itself; these it would leave raw with ensure_ascii=False.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def dumps(data: object, *, indent: int | None = None) -> str:
+    """JSON with every character that could drive a terminal escaped, other text left readable."""
+    separators = (",", ": ") if indent else (",", ":")
+    text = json.dumps(data, ensure_ascii=False, indent=indent, separators=separators)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+def safe(text: object) -> str:
+    """Untrusted text with every control character shown as an escape, so it cannot drive a terminal."""
+    s = "" if text is None else str(text)
+    return _UNSAFE.sub(_escape, s)
+
+
+def resolve_format(fmt: str | None, as_json: bool, is_tty: bool) -> str:
+    """--json wins; then --format; else a table on a terminal and plain lines in a pipe."""
+    if as_json:
+        return "json"
+    if fmt is not None:
+        return fmt
+    return "table" if is_tty else "plain"
+
+
+CLASS_STYLE = {
+    "success": "green",
+    "intermediate": "cyan",
+    "transient": "yellow",
+    "permanent": "red",
+}
+_DIGIT_CLASS = {"2": "success", "3": "intermediate", "4": "transient", "5": "permanent"}
+
+
+def class_of_code(code: str | None) -> str | None:
+    """The class name of a code by its first character ("550" -> "permanent"); None for X.s.d."""
+    return _DIGIT_CLASS.get((code or "")[:1])
+
+
+@dataclass
+class Output:
+    """Where results go and how: the stream, the format, and the colour choice."""
+
+    stream: IO[str]
+    fmt: str
+    color: bool | None = None  # None lets Rich decide (NO_COLOR, FORCE_COLOR, TERM=dumb, a TTY)
+    width: int | None = None
+    _console: Console | None = None
+
+    # -- plumbing -------------------------------------------------------------------------------
+    def line(self, text: str) -> None:
+        self.stream.write(text + "\n")
+
+    def tsv(self, fields: Sequence[object]) -> None:
+        self.line("\t".join("-" if f is None or f == "" else safe(f) for f in fields))
+
+    def json(self, data: object) -> None:
+        self.stream.write(dumps(data, indent=2) + "\n")
+
+    def jsonl(self, data: object) -> None:
+        self.stream.write(dumps(data) + "\n")
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(
+                file=self.stream,
+                highlight=False,
+                markup=False,
+                emoji=False,
+                force_terminal=True if self.color else None,
+                no_color=True if self.color is False else None,
+                width=self.width,
+                soft_wrap=False,
+            )
+        return self._console
+
+    def text(self, value: object, style: str | None = None) -> Text:
+        from rich.text import Text
+
+        return Text(safe(value), style=style or "")
+
+    def code_text(self, code: str | None, klass: str | None = None) -> Text:
+        klass = klass or class_of_code(code)
+        return self.text(code or "-", f"bold {CLASS_STYLE[klass]}" if klass else "bold")
+
+    def codes_text(self, codes: Iterable[str]) -> Text:
+        from rich.text import Text
+
+        out = Text()
+        for i, code in enumerate(codes):
+            if i:
+                out.append(", ")
+            klass = class_of_code(code)
+            out.append(safe(code), style=CLASS_STYLE[klass] if klass else "")
+        return out
+
+    def print(self, renderable: RenderableType) -> None:
+        self.console.print(renderable)
+
+    # -- registry entries (list, search) ----------------------------------------------------------
+    def entries(self, items: Sequence[Any], *, codes_only: bool = False) -> None:
+        if codes_only:
+            for e in items:
+                self.line(safe(e.code))
+        elif self.fmt == "json":
+            self.json([e.to_json() for e in items])
+        elif self.fmt == "jsonl":
+            for e in items:
+                self.jsonl(e.to_json())
+        elif self.fmt == "plain":
+            for e in items:
+                data = e.to_json()
+                flags = [f for f in ("deprecated",) if data.get("deprecated")]
+                if data.get("standard") is False:
+                    flags.append("non-standard")
+                self.tsv([e.code, e.kind, class_of_code(e.code), e.title, ",".join(flags)])
+        else:
+            self._entries_table(items)
+
+    def _entries_table(self, items: Sequence[Any]) -> None:
+        from rich.table import Table
+
+        table = Table(show_header=True, header_style="bold", expand=False)
+        table.add_column("Code", no_wrap=True)
+        table.add_column("Kind", no_wrap=True)
+        table.add_column("Title", ratio=3)
+        table.add_column("Reply codes / enhanced", ratio=1)
+        table.add_column("Reference", ratio=1)
+        for e in items:
+            data = e.to_json()
+            title = self.text(e.title)
+            if data.get("deprecated"):
+                title = self.text(f"{e.title} [deprecated, use {data.get('replaced_by')}]", "dim")
+            elif data.get("standard") is False:
+                title.append(" [non-standard]", style="italic")
+            related = data.get("associated_reply_codes") or data.get("usual_enhanced_codes") or []
+            if data.get("associated_any"):
+                related = [*related, "any"]
+            if e.kind == "rule":
+                related = [c for c in (data.get("reply_code"), data.get("enhanced_code")) if c]
+            refs = data.get("references") or [data.get("provider") or ""]
+            table.add_row(
+                self.code_text(e.code),
+                self.text(e.kind),
+                title,
+                self.codes_text(str(c) for c in related),
+                self.text("; ".join(str(r) for r in refs)),
+            )
+        self.print(table)
+
+    # -- validation --------------------------------------------------------------------------------
+    def validations(self, items: Sequence[Any]) -> None:
+        if self.fmt == "json":
+            self.json([v.to_json() for v in items])
+        elif self.fmt == "jsonl":
+            for v in items:
+                self.jsonl(v.to_json())
+        elif self.fmt == "plain":
+            for v in items:
+                if not v.findings:
+                    self.tsv([v.input, "ok", "", "", "valid"])
+                for f in v.findings:
+                    self.tsv([v.input, f.severity, f.rule, f.reference, f.message])
+        else:
+            self._validations_table(items)
+
+    def _validations_table(self, items: Sequence[Any]) -> None:
+        from rich.table import Table
+
+        severity_style = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+        table = Table(show_header=True, header_style="bold")
+        table.add_column("Input", ratio=1)
+        table.add_column("Severity", no_wrap=True)
+        table.add_column("Finding", ratio=3)
+        table.add_column("Reference", no_wrap=True)
+        for v in items:
+            if not v.findings:
+                table.add_row(self.text(v.input), self.text("ok", "green"), self.text("valid"), "")
+            for f in v.findings:
+                table.add_row(
+                    self.text(v.input),
+                    self.text(f.severity, severity_style.get(f.severity)),
+                    self.text(f"{f.message} ({f.rule})"),
+                    self.text(f.reference),
+                )
+        self.print(table)
+
+    # -- explanations and verdicts -----------------------------------------------------------------
+    def explanations(self, items: Sequence[Mapping[str, Any]]) -> None:
+        """Explain/diagnose results, given as their JSON objects (one shape for every format)."""
+        if self.fmt == "json":
+            self.json(list(items))
+        elif self.fmt == "jsonl":
+            for item in items:
+                self.jsonl(item)
+        elif self.fmt == "plain":
+            for item in items:
+                self.tsv(
+                    [
+                        item.get("input"),
+                        item.get("reply_code"),
+                        item.get("enhanced_code"),
+                        item.get("class"),
+                        item.get("category"),
+                        item.get("bounce"),
+                        item.get("retry"),
+                        item.get("title"),
+                    ]
+                )
+        else:
+            for item in items:
+                self.print(self._panel(item))
+
+    def _panel(self, item: Mapping[str, Any]) -> RenderableType:
+        from rich.panel import Panel
+        from rich.table import Table
+        from rich.text import Text
+
+        klass = item.get("class")
+        style = CLASS_STYLE.get(klass or "", "")
+        heading = Text()
+        codes = " ".join(c for c in (item.get("reply_code"), item.get("enhanced_code")) if c)
+        heading.append(safe(codes or "?"), style=f"bold {style}")
+        if item.get("title"):
+            heading.append("  " + safe(item["title"]), style="bold")
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(ratio=1)
+
+        def row(label: str, value: object, value_style: str | None = None) -> None:
+            if value in (None, "", [], ()):
+                return
+            grid.add_row(label, self.text(value, value_style))
+
+        if item.get("category"):
+            verdict = f"{item['category']}"
+            if item.get("bounce"):
+                verdict += f" ({item['bounce']} bounce)"
+            row("Verdict", verdict, f"bold {style}")
+            row("Whose problem", item.get("party"))
+        row("Class", klass, style)
+        row("Subject", item.get("subject"))
+        row("Meaning", item.get("description"))
+        reply = item.get("reply")
+        if reply and reply.get("title"):
+            row("Reply code", f"{reply['code']}: {reply['title']}")
+        if item.get("recipient"):
+            row("Recipient", item.get("recipient"))
+        if item.get("provider"):
+            row("Provider", item.get("provider"))
+        row("Retry", item.get("retry"))
+        row("What to do", item.get("action") or item.get("advice"))
+        row("Reply codes", ", ".join(item.get("associated_reply_codes") or []))
+        row("References", "; ".join(item.get("references") or []))
+        for note in item.get("notes") or []:
+            row("Note", note, "italic")
+        for v in item.get("vendor_meanings") or []:
+            row("Vendor meaning", f"{v.get('provider')}: {v.get('meaning')} [{v.get('source')}]")
+        for f in item.get("findings") or []:
+            row(f"RFC {f['severity']}", f"{f['message']} ({f['reference']})")
+        for e in item.get("evidence") or []:
+            row("Evidence", f"{e.get('rule')}: {e.get('matched')!r} [{e.get('source')}]", "dim")
+        if item.get("confidence"):
+            row("Confidence", item.get("confidence"))
+        row("Input", item.get("input"), "dim")
+        return Panel(grid, title=heading, title_align="left", border_style=style or "none")

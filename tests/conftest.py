@@ -1,0 +1,69 @@
+"""Shared fixtures: a pinned environment and a way to run the CLI in-process."""
+
+from __future__ import annotations
+
+import io
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from smtpcodes.cli import Environment, run
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus" / "set-of-emails"
+
+
+@pytest.fixture(autouse=True)
+def pinned_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Output must not depend on the developer's terminal."""
+    for name in ("NO_COLOR", "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("COLUMNS", "100")
+    monkeypatch.setenv("LINES", "40")
+    monkeypatch.setenv("TERM", "xterm-256color")
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def invoke(monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
+    """Run the CLI in-process: stdin bytes or text, TTY facts, stdout and stderr kept apart."""
+
+    def _invoke(
+        *args: str,
+        input: bytes | str | None = None,
+        stdin_tty: bool | None = None,
+        stdout_tty: bool = False,
+    ) -> Result:
+        data = input.encode("utf-8") if isinstance(input, str) else input
+        out, err = io.StringIO(), io.StringIO()
+        monkeypatch.setattr(sys, "stderr", err)
+        env = Environment(
+            stdin=io.BytesIO(data or b""),
+            stdout=out,
+            stderr=err,
+            stdin_isatty=(data is None) if stdin_tty is None else stdin_tty,
+            stdout_isatty=stdout_tty,
+        )
+        code = run(list(args), env)
+        return Result(int(code), out.getvalue(), err.getvalue())
+
+    yield _invoke
+
+
+def corpus_or_skip() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not present")
+    return CORPUS
