@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from smtpcodes.codes import CodeClass, EnhancedCode, find_codes, parse_enhanced
+    from smtpcodes.diagnose import Verdict, analyse, diagnose, diagnose_reply
     from smtpcodes.explain import Explanation, explain, explain_code
+    from smtpcodes.parse import Reply, parse_text
     from smtpcodes.registry import (
         EnhancedEntry,
         ReplyEntry,
@@ -37,6 +39,12 @@ _LAZY = {
     "EnhancedCode": "smtpcodes.codes",
     "find_codes": "smtpcodes.codes",
     "parse_enhanced": "smtpcodes.codes",
+    "Verdict": "smtpcodes.diagnose",
+    "analyse": "smtpcodes.diagnose",
+    "diagnose": "smtpcodes.diagnose",
+    "diagnose_reply": "smtpcodes.diagnose",
+    "Reply": "smtpcodes.parse",
+    "parse_text": "smtpcodes.parse",
     "Explanation": "smtpcodes.explain",
     "explain": "smtpcodes.explain",
     "explain_code": "smtpcodes.explain",

@@ -167,40 +167,122 @@ def _text_from(args: Sequence[str], what: str) -> str:
 # -- explain ---------------------------------------------------------------------------------------
 
 
+INPUT_KINDS = ("auto", "codes", "reply", "log", "email")
+
+
 @cli.command(context_settings=CONTEXT)
 @click.argument("text", nargs=-1, shell_complete=complete_code)
+@click.option(
+    "-f",
+    "--file",
+    "files",
+    multiple=True,
+    type=click.Path(dir_okay=True, allow_dash=True),
+    help="Read an email, an mbox, a Maildir folder or a text file (repeatable).",
+)
+@click.option(
+    "--as",
+    "kind",
+    type=click.Choice(INPUT_KINDS),
+    default="auto",
+    show_default=True,
+    help="What the input is; auto detects codes, replies, log lines and emails.",
+)
 @output_options()
-def explain(text: tuple[str, ...], fmt: str | None, as_json: bool, color: bool | None) -> int:
-    """Explain codes or replies: 5.7.26, X.7.26, 550, "550 5.7.26".
+def explain(
+    text: tuple[str, ...],
+    files: tuple[str, ...],
+    kind: str,
+    fmt: str | None,
+    as_json: bool,
+    color: bool | None,
+) -> int:
+    """Explain codes, and diagnose replies, log lines and bounce emails.
 
     The arguments are one text, as if quoted; with none (and a pipe on stdin), or with '-',
-    the text is read from stdin. Every code found is one item.
+    the text is read from stdin. Every code or reply found is one item; a bounce email gives
+    one item per recipient.
 
     \b
-    Example:
-      smtpcodes explain 550 5.7.26
+    Examples:
+      smtpcodes explain 5.7.26
+      smtpcodes explain 550 5.1.1 User unknown
+      smtpcodes explain -f bounce.eml --json
     """
-    from smtpcodes.explain import explain as explain_text
+    from smtpcodes.diagnose import Verdict, analyse, with_location
 
-    source = _text_from(text, "a code or a reply")
     out = make_output(fmt, as_json, color)
-    items = explain_text(source)
-    if not items:
-        warn(f"no SMTP code found in {_short(source)!r}")
-        if out.fmt == "json":
-            out.explanations([])  # scripts can rely on an array
-        return ExitStatus.NO_RESULT
+    env = _env()
+    inputs: list[tuple[str, str | bytes]] = []
+    if text and list(text) != ["-"]:
+        inputs.append((" ".join(text), " ".join(text)))
+    elif list(text) == ["-"] or (not files and not env.stdin_isatty):
+        inputs.append(("standard input", _read_stdin()))
+    elif not files:
+        raise click.UsageError("give a code or a reply, '-' to read standard input, or -f FILE")
+
     status = ExitStatus.OK
-    found = []
-    for item in items:
-        if item.found:
-            found.append(item.to_json())
-        else:
+    results: list[dict[str, Any]] = []
+    for name, data in inputs:
+        analysed = analyse(data, kind)
+        if not analysed:
             status = ExitStatus.NO_RESULT
-            reason = "; ".join(item.notes) or "not an SMTP code"
-            warn(f"{item.input}: {reason}")
-    out.explanations(found)
+            warn(f"no SMTP code or reply found in {_describe_input(name, data)}")
+        for reply, verdict in analysed:
+            if verdict is None:
+                status = ExitStatus.NO_RESULT
+                warn(_nothing_found(reply.raw))
+            else:
+                results.append(verdict.to_json())
+    for path in files:
+        found: list[Verdict] = []
+        for location, replies_verdicts in _read_path(path, kind):
+            found.extend(with_location(v, location) for v in replies_verdicts)
+        if not found:
+            status = ExitStatus.NO_RESULT
+            warn(f"{path}: no SMTP reply or bounce found")
+        results.extend(v.to_json() for v in found)
+    out.explanations(results)
     return status
+
+
+def _describe_input(name: str, data: str | bytes) -> str:
+    return repr(_short(name)) if isinstance(data, str) else name
+
+
+def _nothing_found(raw: str) -> str:
+    """Why a piece of input gave nothing; for a bare token, what is wrong with it."""
+    from smtpcodes.explain import explain_code
+    from smtpcodes.parse import parse_text
+
+    for reply in parse_text(raw, "codes") if raw.strip().isdigit() or "." in raw else []:
+        notes = explain_code(reply.reply_code, reply.enhanced_code).notes
+        if notes:
+            return f"{_short(raw)}: {'; '.join(notes)}"
+    return f"{_short(raw)!r}: no SMTP code or known reply text in it"
+
+
+def _read_path(path: str, kind: str) -> Any:
+    """(location, verdicts) for each message or text in a file, mbox or Maildir; '-' is stdin."""
+    from smtpcodes.bounce import iter_messages
+    from smtpcodes.diagnose import diagnose, diagnose_replies
+
+    if path == "-":
+        yield "standard input", diagnose(_read_stdin(), kind)
+        return
+    if kind not in ("auto", "email") and not os.path.isdir(path):
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+        yield path, diagnose(data, kind)
+        return
+    try:
+        for location, replies in iter_messages(path):
+            yield location, list(diagnose_replies(replies))
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -332,15 +414,19 @@ def validate(
     Example:
       printf '550-5.7.26 Unauthenticated\\r\\n550 5.7.26 mail\\r\\n' | smtpcodes validate -
     """
-    from smtpcodes import validate as v
+    from smtpcodes.validate import validate as validate_text
+    from smtpcodes.validate import validate_lines, validate_reply
 
     env = _env()
     from_stdin = list(text) == ["-"] or (not text and not env.stdin_isatty)
     source = _text_from(text, "a code or a reply")
     if from_stdin:
-        results = v.validate_lines(source) if lines else [v.validate_reply(source.strip("\r\n"))]
+        results = validate_lines(source) if lines else [validate_reply(source.strip("\r\n"))]
     else:
-        results = v.validate(source)
+        results = validate_text(source)
+    if not results:
+        warn("no reply found on standard input")
+        return ExitStatus.NO_RESULT
     make_output(fmt, as_json, color).validations(results)
     return ExitStatus.OK if all(r.valid for r in results) else ExitStatus.NO_RESULT
 

@@ -112,7 +112,9 @@ class Output:
                 markup=False,
                 emoji=False,
                 force_terminal=True if self.color else None,
-                no_color=True if self.color is False else None,
+                # An explicit --color/--no-color outranks NO_COLOR, FORCE_COLOR and TERM=dumb.
+                no_color=None if self.color is None else not self.color,
+                color_system="standard" if self.color else "auto",
                 width=self.width,
                 soft_wrap=False,
             )

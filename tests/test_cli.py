@@ -1,0 +1,306 @@
+"""The commands through the CLI layer: output formats, exit statuses, stdout and stderr kept apart."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import Invoke
+
+
+def _json(text: str) -> list[dict[str, object]]:
+    data = json.loads(text)
+    assert isinstance(data, list)
+    return data
+
+
+# -- explain ---------------------------------------------------------------------------------------
+
+
+def test_explain_json_is_an_array_with_the_contract_keys(invoke: Invoke) -> None:
+    r = invoke("explain", "5.7.26", "--json")
+    assert r.exit_code == 0, r.stderr
+    (item,) = _json(r.stdout)
+    for key in (
+        "input",
+        "reply_code",
+        "enhanced_code",
+        "class",
+        "title",
+        "subject",
+        "description",
+        "registered",
+        "references",
+        "findings",
+    ):
+        assert key in item
+    assert item["enhanced_code"] == "5.7.26"
+    assert item["reply_code"] is None
+    assert item["class"] == "permanent"
+    assert item["title"] == "Multiple authentication checks failed"
+    assert item["registered"] is True
+    assert item["references"] == ["RFC 7372"]
+    assert r.stderr == ""
+
+
+def test_explain_arguments_are_one_text(invoke: Invoke) -> None:
+    split = invoke("explain", "550", "5.7.26", "--json")
+    quoted = invoke("explain", "550 5.7.26", "--json")
+    assert split.exit_code == quoted.exit_code == 0
+    assert _json(split.stdout) == _json(quoted.stdout)
+    (item,) = _json(split.stdout)
+    assert item["reply_code"] == "550" and item["enhanced_code"] == "5.7.26"
+    reply = item["reply"]
+    assert isinstance(reply, dict) and reply["code"] == "550"
+
+
+def test_explain_reads_stdin_when_no_arguments(invoke: Invoke) -> None:
+    r = invoke("explain", "--json", input="421\n")
+    assert r.exit_code == 0
+    (item,) = _json(r.stdout)
+    assert item["reply_code"] == "421" and item["class"] == "transient"
+    dash = invoke("explain", "-", "--json", input="421\n")
+    assert _json(dash.stdout) == _json(r.stdout)
+
+
+def test_explain_without_input_at_a_terminal_is_a_usage_error(invoke: Invoke) -> None:
+    r = invoke("explain", stdin_tty=True)
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert r.stderr.startswith("smtpcodes: error:")
+
+
+def test_explain_unregistered_code(invoke: Invoke) -> None:
+    r = invoke("explain", "4.7.999", "--json")
+    assert r.exit_code == 0
+    (item,) = _json(r.stdout)
+    assert item["class"] == "transient"
+    assert item["registered"] is False
+    assert item["subject"] == "Security or Policy Status"
+
+
+def test_explain_names_inputs_that_gave_nothing_and_prints_the_rest(invoke: Invoke) -> None:
+    r = invoke("explain", "5.7.26", "999", "--format", "plain")
+    assert r.exit_code == 1
+    assert r.stdout.count("\n") == 1 and "5.7.26" in r.stdout
+    assert "999" in r.stderr and "first digit" in r.stderr
+
+
+def test_explain_garbage_exits_1_with_one_line(invoke: Invoke) -> None:
+    r = invoke("explain", "hello", "there")
+    assert r.exit_code == 1
+    assert r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_explain_jsonl_is_one_object_per_line(invoke: Invoke) -> None:
+    r = invoke("explain", "421 4.7.0 and 550 5.1.1", "--format", "jsonl")
+    assert r.exit_code == 0
+    lines = r.stdout.splitlines()
+    assert len(lines) == 2
+    assert [json.loads(x)["enhanced_code"] for x in lines] == ["4.7.0", "5.1.1"]
+
+
+def test_explain_plain_is_tab_separated(invoke: Invoke) -> None:
+    r = invoke("explain", "550 5.1.1")
+    (line,) = r.stdout.splitlines()
+    fields = line.split("\t")
+    assert fields[:4] == ["550 5.1.1", "550", "5.1.1", "permanent"]
+    assert "\x1b" not in r.stdout
+
+
+def test_explain_table_has_colour_only_when_asked(invoke: Invoke) -> None:
+    plain = invoke("explain", "5.7.26", "--format", "table", "--no-color")
+    assert "Multiple authentication checks failed" in plain.stdout
+    assert "\x1b[" not in plain.stdout
+    coloured = invoke("explain", "5.7.26", "--format", "table", "--color")
+    assert "\x1b[" in coloured.stdout
+    assert "\x1b[1;31m" in coloured.stdout or "31m" in coloured.stdout  # permanent is red
+
+
+def test_explain_table_on_a_terminal_by_default(invoke: Invoke) -> None:
+    r = invoke("explain", "5.7.26", stdout_tty=True)
+    assert "─" in r.stdout or "━" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "expect_colour"), [({"NO_COLOR": "1"}, False), ({"FORCE_COLOR": "1"}, True)]
+)
+def test_colour_environment(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expect_colour: bool
+) -> None:
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    r = invoke("list", "--kind", "reply", "--format", "table")
+    assert ("\x1b[" in r.stdout) is expect_colour
+
+
+def test_term_dumb_turns_colour_off(invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    r = invoke("list", "--kind", "reply", "--format", "table")
+    assert "\x1b[3" not in r.stdout
+
+
+# -- search ----------------------------------------------------------------------------------------
+
+
+def test_search_exit_statuses(invoke: Invoke) -> None:
+    assert invoke("search", "-q", "DKIM").exit_code == 0
+    assert invoke("search", "-q", "no-such-thing-anywhere").exit_code == 1
+    bad = invoke("search", "-E", "(unclosed")
+    assert bad.exit_code == 2
+    assert "regular expression" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_search_quiet_prints_nothing(invoke: Invoke) -> None:
+    r = invoke("search", "-q", "DKIM")
+    assert r.stdout == "" and r.stderr == ""
+
+
+def test_search_count_and_codes_only(invoke: Invoke) -> None:
+    count = invoke("search", "-c", "--kind", "enhanced", "DKIM")
+    assert count.stdout.strip() == "3"
+    codes = invoke("search", "-l", "--kind", "enhanced", "DKIM")
+    assert codes.stdout.split() == ["X.7.20", "X.7.21", "X.7.22"]
+
+
+def test_search_case_words_invert_fixed(invoke: Invoke) -> None:
+    assert invoke("search", "-c", "--kind", "enhanced", "dkim").stdout.strip() == "0"
+    assert invoke("search", "-c", "-i", "--kind", "enhanced", "dkim").stdout.strip() == "3"
+    assert invoke("search", "-l", "-w", "--kind", "enhanced", "5.7.2").stdout.split() == ["X.7.2"]
+    dots = invoke("search", "-l", "-F", "--kind", "enhanced", "X.7.2").stdout.split()
+    assert "X.7.2" in dots and "X.7.20" in dots and "X.7.12" not in dots
+    total = int(invoke("search", "-c", "--kind", "enhanced", "").stdout)
+    inverted = int(invoke("search", "-c", "-v", "--kind", "enhanced", "DKIM").stdout)
+    assert inverted == total - 3
+
+
+def test_search_filters(invoke: Invoke) -> None:
+    r = invoke("search", "-l", "--kind", "reply", "--class", "4", "")
+    codes = r.stdout.split()
+    assert codes and all(c.startswith("4") for c in codes)
+    s = invoke("search", "-l", "--kind", "enhanced", "--subject", "6", "")
+    assert s.stdout.split()[0] == "X.6.0" and all(c.startswith("X.6.") for c in s.stdout.split())
+    assert invoke("search", "--class", "9", "x").exit_code == 2
+
+
+def test_search_plain_lines_are_tab_separated_records(invoke: Invoke) -> None:
+    r = invoke("search", "--kind", "enhanced", "-w", "REQUIRETLS")
+    (line,) = r.stdout.splitlines()
+    assert line.split("\t")[:3] == ["X.7.30", "enhanced", "-"]
+    assert "│" not in r.stdout
+
+
+def test_search_json_entries(invoke: Invoke) -> None:
+    r = invoke("search", "--json", "--kind", "enhanced", "null MX")
+    items = _json(r.stdout)
+    assert {i["code"] for i in items} == {"X.1.10", "X.7.27"}
+    for i in items:
+        assert {"code", "kind", "title", "description", "deprecated"} <= set(i)
+
+
+# -- list ------------------------------------------------------------------------------------------
+
+
+def test_list_json_covers_the_registry(invoke: Invoke) -> None:
+    items = _json(invoke("list", "--json").stdout)
+    codes = {i["code"] for i in items}
+    assert len([c for c in codes if str(c).startswith("X.")]) == 81
+    assert {"550", "421", "521", "556", "235", "334"} <= codes
+    x610 = next(i for i in items if i["code"] == "X.6.10")
+    assert x610["deprecated"] is True and x610["replaced_by"] == "X.6.8"
+
+
+def test_list_filters_and_marks(invoke: Invoke) -> None:
+    r = invoke("list", "--kind", "enhanced", "--subject", "6")
+    assert any(line.startswith("X.6.10\t") and line.endswith("deprecated") for line in r.stdout.splitlines())
+    red = invoke("list", "--kind", "enhanced", "--class", "5", "--json")
+    codes = [i["code"] for i in _json(red.stdout)]
+    assert "5.7.26" in codes and "5.1.5" not in codes  # X.1.5 only goes with 250
+    replies = invoke("list", "--kind", "reply", "--class", "transient")
+    assert all(line.startswith("4") for line in replies.stdout.splitlines())
+    nonstd = [ln for ln in invoke("list", "--kind", "reply").stdout.splitlines() if ln.startswith("571\t")]
+    assert nonstd and nonstd[0].endswith("non-standard")
+
+
+def test_list_table_colours_by_class(invoke: Invoke) -> None:
+    r = invoke("list", "--kind", "reply", "--format", "table", "--color")
+    assert "\x1b[" in r.stdout
+    assert "│" in r.stdout or "┃" in r.stdout
+
+
+# -- validate --------------------------------------------------------------------------------------
+
+
+def test_validate_exit_statuses_and_json(invoke: Invoke) -> None:
+    ok = invoke("validate", "550 5.7.26", "--json")
+    assert ok.exit_code == 0
+    (v,) = _json(ok.stdout)
+    assert v["valid"] is True and v["input"] == "550 5.7.26"
+    bad = invoke("validate", "550 4.7.26", "--json")
+    assert bad.exit_code == 1
+    (b,) = _json(bad.stdout)
+    assert b["valid"] is False
+    findings = b["findings"]
+    assert isinstance(findings, list)
+    mismatch = [f for f in findings if f["rule"] == "class-mismatch"]
+    assert mismatch and mismatch[0]["severity"] == "error"
+    assert str(mismatch[0]["reference"]).startswith("RFC ")
+
+
+def test_validate_stdin_multiline_reply(invoke: Invoke) -> None:
+    good = "550-5.7.26 This mail is unauthenticated\r\n550 5.7.26 Learn more\r\n"
+    assert invoke("validate", "-", input=good).exit_code == 0
+    bad = "550-5.7.26 This mail is unauthenticated\r\n551 5.7.26 Learn more\r\n"
+    r = invoke("validate", "-", "--json", input=bad)
+    assert r.exit_code == 1
+    (v,) = _json(r.stdout)
+    assert v["valid"] is False
+
+
+def test_validate_lines_mode(invoke: Invoke) -> None:
+    r = invoke("validate", "--lines", "--json", input="550 5.1.1 ok\n250 2.0.0 ok\n650 bad\n")
+    results = _json(r.stdout)
+    assert [x["valid"] for x in results] == [True, True, False]
+    assert r.exit_code == 1
+
+
+def test_validate_bad_syntax(invoke: Invoke) -> None:
+    r = invoke("validate", "5.07.1", "--format", "plain")
+    assert r.exit_code == 1
+    assert "error" in r.stdout and "RFC 3463" in r.stdout
+
+
+# -- the group -------------------------------------------------------------------------------------
+
+
+def test_help_has_an_example_for_every_command(invoke: Invoke) -> None:
+    for command in ("explain", "search", "validate", "list"):
+        r = invoke(command, "-h")
+        assert r.exit_code == 0
+        assert "Example" in r.stdout or "example" in r.stdout, command
+
+
+def test_version(invoke: Invoke) -> None:
+    from importlib.metadata import version
+
+    r = invoke("--version")
+    assert r.exit_code == 0 and version("smtpcodes") in r.stdout
+
+
+def test_unknown_option_is_one_line_and_exit_2(invoke: Invoke) -> None:
+    r = invoke("explain", "--bogus", "5.7.26")
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "--bogus" in r.stderr
+
+
+def test_every_command_is_documented(invoke: Invoke) -> None:
+    from smtpcodes.cli import cli
+
+    for name, command in cli.commands.items():
+        assert command.help and len(command.help.strip()) > 20, name
