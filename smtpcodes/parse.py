@@ -1,0 +1,1072 @@
+"""Turn text into replies: pasted codes, reply lines, multi-line replies, NDR prose, mail-log lines.
+
+What a server said is found here, never judged: the diagnosis works on the `Reply` objects made
+here. Whole bounce emails (RFC 3464 DSNs and the rest) are read by `smtpcodes.bounce`, which shares
+the helpers below. Every pattern is compiled on first use and runs in linear time: no nested
+unbounded quantifiers, every gap bounded.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from smtpcodes.codes import CodeToken, enhanced_problem, find_codes, reply_code_problem
+
+__all__ = [
+    "KINDS",
+    "Reply",
+    "detect_kind",
+    "parse_log_line",
+    "parse_text",
+]
+
+KINDS = ("codes", "email", "log", "reply")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a server (or a bounce) said about one delivery, and where it was found."""
+
+    text: str  # the reply text without its codes and continuation prefixes; "" for bare codes
+    raw: str  # exactly the fragment it was found in (for evidence; may be the whole line)
+    reply_code: str | None = None  # "550", as found
+    enhanced_code: str | None = None  # "5.1.1" as found in the reply text (RFC 3463 syntax)
+    lines: tuple[str, ...] = ()  # the raw lines of a multi-line reply (RFC 5321 section 4.2)
+    origin: str = "text"  # how it was found: "codes", "reply", "multiline", "postfix", "dsn", ...
+    remote_host: str | None = None
+    remote_ip: str | None = None
+    recipient: str | None = None
+    smtp_command: str | None = None  # "RCPT TO", "DATA", "MAIL FROM", "EHLO", "connect", ...
+    dsn_status: str | None = None  # the Status: field of a DSN, or Postfix/Sendmail dsn=
+    dsn_action: str | None = None  # Action: failed, delayed, delivered, relayed, expanded
+    diagnostic_type: str | None = None  # "smtp", "x-unix", ... from Diagnostic-Code
+    message_kind: str | None = None  # for emails: "dsn", "bounce", "auto-reply", "feedback"
+    feedback_type: str | None = None  # ARF Feedback-Type (abuse, auth-failure, ...)
+    log_status: str | None = None  # postfix status=, exim flag ("**", "=="), sendmail class
+    queue_id: str | None = None
+    timestamp: str | None = None  # as written in the log line (or a DSN's Last-Attempt-Date)
+    location: str | None = None  # filled by callers reading many inputs (file:line, mbox#n)
+
+    @property
+    def has_code(self) -> bool:
+        return self.reply_code is not None or self.enhanced_code is not None
+
+
+# --- patterns, compiled on first use ------------------------------------------------------------
+
+# An address as bounces print it; bounded parts so a scan stays linear.
+ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,10}"
+_HOST = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,253}"
+_IP = r"(?:IPv6:)?[0-9A-Fa-f:.]{3,45}"
+_COMMANDS = r"RCPT TO|MAIL FROM|end of DATA|DATA|HELO|EHLO|LHLO|STARTTLS|AUTH|BDAT|RSET|QUIT"
+
+
+class _Patterns:
+    def __init__(self) -> None:
+        i = re.IGNORECASE
+        self.addr = re.compile(ADDR)
+        self.host = [
+            # Postfix "host mx[192.0.2.1] said:", Exim "host mx [192.0.2.1]:"
+            re.compile(rf"\bhost\s{{1,3}}({_HOST})\s{{0,2}}\[({_IP})\]", i),
+            re.compile(
+                rf"\b(?:connect to|lost connection with|conversation with|connection to)"
+                rf"\s{{1,3}}({_HOST})\s{{0,2}}\[({_IP})\]",
+                i,
+            ),
+            re.compile(rf"\bRemote Server at\s{{1,3}}({_HOST})\s{{1,3}}\(({_IP})\)", i),
+            re.compile(rf"\bwhile talking to\s{{1,3}}({_HOST}?)\.?:", i),
+            re.compile(rf"\bRemote-MTA:\s{{0,5}}dns;\s{{0,5}}\[?({_HOST})\]?", i),
+        ]
+        # qmail names the remote host by address only.
+        self.qmail_ip = re.compile(
+            rf"(?:\bremote host ({_IP}) said|(?:^|\s)({_IP}) (?:does not like|failed after)"
+            rf"|\bConnected to ({_IP}) but)",
+            i,
+        )
+        # Each pattern starts with a literal so the engine can skip ahead; they run on lowered text.
+        cmd = _COMMANDS.lower()
+        self.commands = [
+            re.compile(rf"in reply to (?:pipelined )?({cmd}|end of data)\b"),
+            re.compile(rf"after (?:pipelined )?({cmd}|initial connection|end of data)\b"),
+            re.compile(rf"while sending ({cmd}|message body|end of data)\b"),
+            re.compile(rf"most progress was ({cmd})\b"),
+            re.compile(rf">>>\s{{0,3}}({cmd})\b"),
+            re.compile(rf"\bin:\s{{1,3}}({cmd})\b"),
+            re.compile(
+                r"(does not like recipient|sender was rejected|failed after i sent the message"
+                r"|my name was rejected|failed on data command)"
+            ),
+            re.compile(
+                r"\b(connect to|initial server greeting|connection timed out|connection refused"
+                r"|no route to host)"
+            ),
+        ]
+        self.in_reply_to = re.compile(
+            rf"\s{{0,3}}\(in reply to (?:{_COMMANDS}|end of data)(?: command)?\)", i
+        )
+        self.nested = re.compile(rf"<?{ADDR}>?\.\.\.\s{{0,3}}([2-5][0-9][0-9])\s")
+        # qmail's own notes after the remote reply
+        self.qmail_trailer = re.compile(
+            r"\s(?:Giving up on \S{1,300}|I'm not going to try again;|\(?Other MXes tried)"
+        )
+        self.qmail_code = re.compile(r"\s{0,3}\(#([245]\.[0-9]{1,3}\.[0-9]{1,3})\)")
+        self.cue_word = re.compile(
+            r"(?:said|was|returned|reason|response|reply|error|status|diagnostic)\s{0,3}"
+            r"[:=]?\s{0,3}['\"(\[]?\s{0,3}$",
+            i,
+        )
+        self.origin_cues: list[tuple[re.Pattern[str], str]] = [
+            (
+                re.compile(r"Remote Server (?:at .{1,300}? )?returned|#[45][0-9][0-9] ", i),
+                "exchange-ndr",
+            ),
+            (re.compile(r"The response (?:from the remote server )?was:", i), "gmail-ndr"),
+            (re.compile(r"SMTP error from remote mail server", i), "exim"),
+            (re.compile(rf"\bhost {_HOST}\[{_IP}\] said:", i), "postfix"),
+            (re.compile(r"<<< |while talking to |\.\.\. ", i), "sendmail"),
+            (re.compile(r"\(#[245]\.[0-9]{1,3}\.[0-9]{1,3}\)|Remote host said:"), "qmail"),
+            (re.compile(r"Diagnostic-Code:", i), "dsn"),
+        ]
+        # Lines that start a reply: "550 ...", "550-...", "<<< 550 ...", "> 550 ...", "5.1.1 ...".
+        self.reply_line = re.compile(
+            r"[ \t]{0,20}(?:<<<[ \t]{0,3}|>[ \t]{1,3}|#|Out:[ \t]{1,3})?"
+            r"([2-5][0-9][0-9])([- ]|:[ \t]|$)"
+        )
+        self.enhanced_line = re.compile(r"[ \t]{0,20}#?([245]\.[0-9]{1,3}\.[0-9]{1,3})(?:\s|$)")
+        self.dsn_field = re.compile(
+            r"(Final-Recipient|Original-Recipient|Action|Status|Diagnostic-Code|Remote-MTA"
+            r"|Last-Attempt-Date|Reporting-MTA|X-Postfix-Queue-ID|Arrival-Date"
+            r"|Received-From-MTA|Will-Retry-Until|X-Actual-Recipient|Original-Envelope-Id"
+            r"|X-Display-Name)[ \t]{0,5}:[ \t]{0,5}(.{0,4000})",
+            i,
+        )
+        self.header = re.compile(r"[!-9;-~]{1,76}:")
+        self.mbox_from = re.compile(r"From \S{1,300} ")
+        # Log prefixes: "Nov 20 10:00:01 host prog[pid]:", RFC 5424 / ISO 8601 stamps.
+        self.log_stamp = re.compile(
+            r"(?:[A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}"
+            r"|[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}"
+            r"(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)"
+        )
+        self.codes_only = re.compile(r"[\s,;:/|()\[\]{}<>'\"#=+*&.-]*")
+        # Postfix: "4Bxyz: to=<a@b>, relay=mx[192.0.2.1]:25, dsn=5.1.1, status=bounced (...)"
+        self.pf_queue = re.compile(r"\]: ([0-9A-Za-z]{5,20}): ")
+        self.pf_to = re.compile(r"\bto=<([^<>\s]{0,320})>")
+        self.pf_relay = re.compile(rf"\brelay=({_HOST})(?:\[({_IP})\])?")
+        self.pf_dsn = re.compile(r"\bdsn=([245]\.[0-9]{1,3}\.[0-9]{1,3})\b")
+        self.pf_status = re.compile(r"\bstatus=([a-z]{1,20})(?: \((.{0,8000})\))?")
+        self.pf_reject = re.compile(
+            r"\b(?:NOQUEUE|[0-9A-Za-z]{5,20}): (?:milter-)?reject: ([A-Z]{2,10}) from "
+            rf"({_HOST})\[({_IP})\](?::[0-9]{{1,5}})?: (.{{0,4000}})"
+        )
+        # Exim main log: "2026-11-20 10:00:01 [pid] 1abcDE-000123-AB ** a@b <p@q> R=r T=t ...: text"
+        self.exim = re.compile(
+            r"([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{3})?"
+            r"(?: [+-][0-9]{4})?) (?:\[[0-9]{1,10}\] )?"
+            r"([0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}) (\*\*|==|=>|->|\*>) "
+            r"(\S{1,320})(.{0,8000})"
+        )
+        self.exim_host = re.compile(rf"\bH=({_HOST})(?: \[({_IP})\])?")
+        self.exim_defer = re.compile(r" defer \((-?[0-9]{1,5})\)")
+        self.exim_confirm = re.compile(r'\bC="(.{0,4000}?)"(?:\s|$)')
+        # Sendmail: "4AKA01xx012345: to=<a@b>, ..., relay=mx. [192.0.2.1], dsn=5.1.1, stat=..."
+        self.sm_to = re.compile(r"\bto=<?([^<>,\s]{1,320})>?")
+        self.sm_relay = re.compile(rf"\brelay=\[?({_HOST})\]?(?: \[({_IP})\])?")
+        self.sm_stat = re.compile(r"\bstat=(.{0,8000})")
+        self.sm_reply = re.compile(r"\breply=(.{0,4000}?)(?:, [a-z]{2,10}=|$)")
+        self.sm_queue = re.compile(r"\]: ([0-9A-Za-z]{8,20}): ")
+
+
+@functools.cache
+def _p() -> _Patterns:
+    return _Patterns()
+
+
+# --- small helpers shared with bounce.py --------------------------------------------------------
+
+
+def squash(text: str) -> str:
+    """Collapse runs of whitespace to one space and strip the ends."""
+    return " ".join(text.split())
+
+
+def clean_address(value: str) -> str | None:
+    """The first address in a DSN address field ("rfc822; <a@b>") or free text, or None."""
+    m = _p().addr.search(value)
+    if m is None:
+        return None
+    return m.group(0).strip(".")
+
+
+def valid_enhanced(code: str | None) -> str | None:
+    if code is None or enhanced_problem(code) is not None:
+        return None
+    return code
+
+
+def _valid_reply(code: str | None) -> bool:
+    return code is not None and reply_code_problem(code) is None
+
+
+def _is_ip(text: str) -> bool:
+    return ("." in text or ":" in text) and all(c in "0123456789abcdefABCDEF:.v6IP" for c in text)
+
+
+_HOST_HINTS = (
+    "host",
+    "connect",
+    "conversation",
+    "talking",
+    "remote",
+    "does not like",
+    "failed after",
+)
+
+
+def find_host(text: str) -> tuple[str | None, str | None]:
+    """The remote host name and address a fragment names, e.g. "host mx[192.0.2.1] said"."""
+    low = text.lower()
+    if not any(hint in low for hint in _HOST_HINTS):
+        return None, None
+    p = _p()
+    for pattern in p.host:
+        m = pattern.search(text)
+        if m is None:
+            continue
+        host = m.group(1).rstrip(".")
+        ip = m.group(2) if pattern.groups >= 2 else None
+        if ip is not None and ip.startswith("IPv6:"):
+            ip = ip[5:]
+        if _is_ip(host):
+            return None, host
+        if host.lower() in ("unknown", "none"):
+            return None, ip
+        return host or None, ip
+    m = p.qmail_ip.search(text)
+    if m is not None:
+        return None, m.group(1) or m.group(2) or m.group(3)
+    return None, None
+
+
+_COMMAND_NAMES = {
+    "rcpt to": "RCPT TO",
+    "mail from": "MAIL FROM",
+    "data": "DATA",
+    "end of data": "DATA",
+    "message body": "DATA",
+    "bdat": "DATA",
+    "helo": "HELO",
+    "ehlo": "EHLO",
+    "lhlo": "LHLO",
+    "starttls": "STARTTLS",
+    "auth": "AUTH",
+    "rset": "RSET",
+    "quit": "QUIT",
+    "initial connection": "connect",
+    "does not like recipient": "RCPT TO",
+    "sender was rejected": "MAIL FROM",
+    "failed after i sent the message": "DATA",
+    "failed on data command": "DATA",
+    "my name was rejected": "EHLO",
+    "connect to": "connect",
+    "initial server greeting": "connect",
+    "connection timed out": "connect",
+    "connection refused": "connect",
+    "no route to host": "connect",
+}
+
+
+_COMMAND_HINTS = (
+    "reply to",
+    "after",
+    "sending",
+    "progress",
+    ">>>",
+    "in:",
+    "recipient",
+    "sender was",
+    "my name",
+    "failed on",
+    "connect",
+    "greeting",
+    "timed out",
+    "refused",
+    "route",
+)
+
+
+def find_command(text: str, last: bool = False) -> str | None:
+    """The SMTP command a fragment says a reply answered: the first named, or the last one."""
+    low = text.lower()
+    if not any(hint in low for hint in _COMMAND_HINTS):
+        return None
+    where = -1
+    found: str | None = None
+    for pattern in _p().commands:
+        matches = pattern.finditer(low) if last else [pattern.search(low)]
+        for m in matches:
+            if m is None:
+                continue
+            if found is None or (m.start() > where if last else m.start() < where):
+                where = m.start()
+                word = m.group(1)
+                found = _COMMAND_NAMES.get(word, word.upper())
+    return found
+
+
+_ORIGIN_HINTS = (
+    "remote server",
+    "#",
+    "response",
+    "smtp error",
+    "said",
+    "<<<",
+    "talking",
+    "...",
+    "(#",
+    "diagnostic",
+)
+
+
+def _origin_of(text: str, default: str) -> str:
+    low = text.lower()
+    if not any(hint in low for hint in _ORIGIN_HINTS):
+        return default
+    for pattern, origin in _p().origin_cues:
+        if pattern.search(text) is not None:
+            return origin
+    return default
+
+
+# --- one fragment, one reply --------------------------------------------------------------------
+
+
+def _cued(text: str, token: CodeToken) -> bool:
+    """Whether a reply code in prose really starts a reply ("... said: 550", "returned '550")."""
+    if token.enhanced_code is not None and token.reply_code is not None:
+        return True
+    after = text[token.end : token.end + 2]
+    follow = after[:1]
+    before = text[max(0, token.start - 40) : token.start].rstrip()
+    if not before:
+        return follow in _AFTER_CODE or follow == ":"  # "550: User unknown" at the start
+    if follow not in _AFTER_CODE:
+        return False  # "SIZE=222:", "550.5": numbers, not replies
+    if follow == "-" and not after[1:2].isdigit():
+        return True  # "550-Text", "550-'text'": the shape of a reply line
+    if before[-1] in ":;'\"(<[#>":
+        return True
+    return _p().cue_word.search(before) is not None
+
+
+_AFTER_CODE = frozenset({"", " ", "\t", "-", ",", "'", '"', ")"})
+
+
+def _pick_start(text: str, tokens: Sequence[CodeToken]) -> CodeToken | None:
+    for token in tokens:
+        if _valid_reply(token.reply_code) and _cued(text, token):
+            return token
+    return None
+
+
+def _strip_prefixes(body: str, code: str, enhanced: str | None) -> str:
+    """Remove continuation prefixes ("550-5.7.26 ", "550 5.7.26 ") from a flattened reply."""
+    enh = re.escape(enhanced) + r"\s" if enhanced else ""
+    pattern = rf"(?:^|(?<=\s)){code}(?:-|\s)\s{{0,3}}(?:{enh})?"
+    return re.sub(pattern, "", body)
+
+
+def analyse(
+    fragment: str,
+    origin: str = "reply",
+    raw: str | None = None,
+    lines: tuple[str, ...] = (),
+    context: str = "",
+    light: bool = False,
+) -> Reply:
+    """Read one reply out of a fragment of text (a paragraph, a log entry, a Diagnostic-Code).
+
+    `context` is text seen just before the fragment (a cue line such as "The response was:" or a
+    transcript's "while talking to mx:"), searched for the host, the command and the origin only.
+    With `light`, a fragment without any code is returned as plain text without further reading
+    (bounce boilerplate); analyse it again if it turns out to be the best there is.
+    """
+    p = _p()
+    flat = squash(fragment)
+    tokens = find_codes(flat)
+    if light and not tokens:
+        return Reply(text=flat, raw=fragment if raw is None else raw, lines=lines, origin="text")
+    start = _pick_start(flat, tokens)
+    reply_code: str | None = None
+    enhanced: str | None = None
+    text = flat
+    body_start = 0
+    if start is not None:
+        reply_code = start.reply_code
+        enhanced = valid_enhanced(start.enhanced_code)
+        body_start = start.start
+        text = flat[start.end :].lstrip(" -:")
+        flattened = flat[start.start + 3 : start.start + 4] == "-"
+        if flattened or (reply_code and f" {reply_code}-" in text):
+            assert reply_code is not None
+            text = _strip_prefixes(text, reply_code, enhanced)
+        if enhanced is None:
+            enhanced = _enhanced_after(tokens, start, reply_code)
+        nested = p.nested.match(text) if start.enhanced_code is None else None
+        if nested is not None and reply_code_problem(nested.group(1)) is None:
+            # Sendmail V5 "554 <a@b>... 550 Host unknown": the inner code is what was said.
+            reply_code = nested.group(1)
+            text = text[: nested.start(1)] + text[nested.end(1) :].lstrip()
+        opener = flat[:body_start].rstrip()[-1:]
+        if opener in ("'", '"'):
+            close = text.rfind(opener)
+            if close >= 0:
+                text = text[:close]
+    else:
+        enhanced = _first_enhanced(tokens)
+    qm = p.qmail_code.search(text)
+    if qm is not None:
+        if enhanced is None:
+            enhanced = qm.group(1)
+        text = text[: qm.start()] + text[qm.end() :]
+    command = None
+    ir = p.in_reply_to.search(text)
+    if ir is not None:
+        command = find_command(ir.group(0))
+        text = text[: ir.start()] + text[ir.end() :]
+    if text.endswith(")") and text.count(")") > text.count("("):
+        text = text[:-1]
+    trailer = p.qmail_trailer.search(text)
+    if trailer is not None:
+        text = text[: trailer.start()]
+    hashes = text.find(" ##")
+    if hashes >= 0:
+        text = text[:hashes]  # Exchange: "#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##"
+    text = text.strip()
+    if start is None and enhanced is not None:
+        # "5.1.1 User unknown": the code is the start, the rest is the text.
+        lead = re.match(r"#?" + re.escape(enhanced) + r"[\s:;-]{1,3}", text)
+        if lead is not None:
+            text = text[lead.end() :]
+    where = context[-800:] + " " + flat[:body_start] if context else flat[:body_start]
+    if command is None:
+        command = (find_command(where, last=True) if where else None) or find_command(flat)
+    host, ip = find_host(where) if where.strip() else (None, None)
+    if host is None and ip is None:
+        host, ip = find_host(flat)
+    if start is None and enhanced is None and origin in ("reply", "bounce-body"):
+        origin = "text"
+    elif origin in ("reply", "bounce-body"):
+        origin = _origin_of(where + " " + flat, origin)
+    recipient = _recipient_in(where)
+    return Reply(
+        text=text,
+        raw=fragment if raw is None else raw,
+        reply_code=reply_code,
+        enhanced_code=enhanced,
+        lines=lines,
+        origin=origin,
+        remote_host=host,
+        remote_ip=ip,
+        recipient=recipient,
+        smtp_command=command,
+    )
+
+
+def _enhanced_after(
+    tokens: Sequence[CodeToken], start: CodeToken, reply_code: str | None
+) -> str | None:
+    """The enhanced code a reply carries later on ("550 ... (#5.1.1)", "ERROR_CODE :5.1.1")."""
+    fallback = None
+    for token in tokens:
+        if token.start <= start.start or token.enhanced_code is None:
+            continue
+        code = valid_enhanced(token.enhanced_code)
+        if code is None:
+            continue
+        if reply_code is None or code[0] == reply_code[0]:
+            return code
+        fallback = fallback or code
+    return fallback
+
+
+def _first_enhanced(tokens: Sequence[CodeToken]) -> str | None:
+    for token in tokens:
+        code = valid_enhanced(token.enhanced_code)
+        if code is not None:
+            return code
+    return None
+
+
+def _recipient_in(text: str) -> str | None:
+    """A recipient named in the context of a reply: "RCPT TO:<a@b>", "to=<a@b>", "<a@b>: ..."."""
+    if "@" not in text:
+        return None
+    m = re.search(rf"(?:RCPT TO:\s{{0,3}}|\bto=)<?({ADDR})", text, re.IGNORECASE)
+    if m is None:
+        m = re.match(rf"\s{{0,20}}<({ADDR})>", text)
+    return m.group(1).strip(".") if m else None
+
+
+# --- detecting what was pasted ------------------------------------------------------------------
+
+_EMAIL_MARKERS = frozenset(
+    {
+        "from",
+        "received",
+        "return-path",
+        "content-type",
+        "mime-version",
+        "message-id",
+        "delivered-to",
+        "x-original-to",
+        "subject",
+        "date",
+        "to",
+    }
+)
+
+
+def _looks_like_email(text: str) -> bool:
+    p = _p()
+    if p.mbox_from.match(text) is not None:
+        return True
+    markers = 0
+    names = 0
+    for line in text.split("\n", 60)[:60]:
+        line = line.rstrip("\r")
+        if not line:
+            break
+        if line[0] in " \t":
+            if names == 0:
+                return False
+            continue
+        m = p.header.match(line)
+        if m is None:
+            return False
+        names += 1
+        if line[: m.end() - 1].lower() in _EMAIL_MARKERS:
+            markers += 1
+    return (markers >= 1 and names >= 2) or markers >= 2
+
+
+def _is_log_line(line: str) -> bool:
+    if _p().log_stamp.match(line) is not None:
+        return True
+    return parse_log_line(line) is not None
+
+
+def detect_kind(text: str) -> str:
+    """What was pasted: "codes", "email", "log" or "reply" (replies and prose)."""
+    stripped = text.lstrip()
+    if not stripped:
+        return "reply"
+    if _looks_like_email(stripped):
+        return "email"
+    first = stripped.split("\n", 1)[0].rstrip("\r")
+    if _is_log_line(first):
+        return "log"
+    if len(stripped) <= 400:
+        tokens = find_codes(stripped)
+        if tokens:
+            rest = "".join(_gaps(stripped, tokens))
+            if _p().codes_only.fullmatch(rest) is not None:
+                return "codes"
+    return "reply"
+
+
+def _gaps(text: str, tokens: Sequence[CodeToken]) -> Iterable[str]:
+    pos = 0
+    for token in tokens:
+        yield text[pos : token.start]
+        pos = token.end
+    yield text[pos:]
+
+
+# --- parsing ------------------------------------------------------------------------------------
+
+
+def parse_text(text: str, kind: str = "auto") -> list[Reply]:
+    """Every reply in `text`; `kind` is one of KINDS or "auto" to detect it."""
+    if not text.strip():
+        return []
+    if kind == "auto":
+        kind = detect_kind(text)
+    if kind == "codes":
+        return _parse_codes(text)
+    if kind == "email":
+        from smtpcodes.bounce import parse_message
+
+        return parse_message(text)
+    if kind == "log":
+        return _parse_log(text)
+    if kind == "reply":
+        return parse_reply_text(text)
+    raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)} or auto")
+
+
+def _parse_codes(text: str) -> list[Reply]:
+    replies = []
+    for token in find_codes(text):
+        replies.append(
+            Reply(
+                text="",
+                raw=token.text,
+                reply_code=token.reply_code,
+                enhanced_code=token.enhanced_code,
+                origin="codes",
+            )
+        )
+    return replies
+
+
+def _parse_log(text: str) -> list[Reply]:
+    replies = []
+    for line in text.splitlines():
+        reply = parse_log_line(line)
+        if reply is not None:
+            replies.append(reply)
+    return replies
+
+
+def parse_reply_text(text: str) -> list[Reply]:
+    """Replies in prose, pasted replies and DSN fields; one code-less Reply if none has a code."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if any(_p().dsn_field.match(line) for line in lines):
+        dsn = dsn_replies(lines)
+        if dsn:
+            return dsn
+    units = scan_units(lines)
+    coded = [r for r in units if r.has_code]
+    if coded:
+        return coded
+    if not text.strip():
+        return []
+    best = next((r for r in units if r.remote_host or r.remote_ip or r.smtp_command), None)
+    if best is not None:
+        return [replace(best, text=squash(text), raw=text.strip())]
+    return [Reply(text=squash(text), raw=text.strip(), origin="text")]
+
+
+def scan_units(lines: Sequence[str], origin: str = "reply", light: bool = False) -> list[Reply]:
+    """Split lines into units (reply lines, multi-line replies, prose paragraphs) and read each.
+
+    A paragraph of prose just before a reply line is its context: it names the host and command
+    ("while talking to mx:", ">>> RCPT TO:<a@b>") and how the reply was reported.
+    """
+    units: list[Reply] = []
+    context: list[str] = []
+    i = 0
+    n = len(lines)
+    while i < n:
+        line = lines[i]
+        if not line or line.isspace():
+            context = []
+            i += 1
+            continue
+        m = _reply_start(line)
+        if m is not None:
+            code = m.group(1)
+            group = [line]
+            if m.group(2) == "-":
+                j = i + 1
+                while j < n:
+                    nxt = _reply_start(lines[j])
+                    if nxt is None or nxt.group(1) != code:
+                        break
+                    group.append(lines[j])
+                    j += 1
+                    if nxt.group(2) != "-":
+                        break
+                i = j
+            else:
+                i += 1
+                # A wrapped reply goes on in indented lines that are no replies themselves.
+                while i < n and lines[i][:1] in (" ", "\t") and not lines[i].isspace():
+                    if _starts_unit(lines[i]):
+                        break
+                    group.append(lines[i])
+                    i += 1
+            units.append(_reply_from_group(group, code, "\n".join(context), origin))
+            continue
+        if _enhanced_start(line):
+            units.append(analyse(line, origin, raw=line, context="\n".join(context)))
+            context.append(line)
+            i += 1
+            continue
+        # A prose paragraph: the lines up to the next blank line or reply line.
+        para = [line]
+        i += 1
+        while i < n:
+            nxt_line = lines[i]
+            if not nxt_line or nxt_line.isspace() or _starts_unit(nxt_line):
+                break
+            para.append(nxt_line)
+            i += 1
+        joined = "\n".join(para)
+        reply = analyse(joined, origin, raw=joined, context="\n".join(context), light=light)
+        units.append(reply)
+        context = context + para
+    return units
+
+
+# A reply line starts with a digit or a transcript marker; checking that first spares a regex call
+# on nearly every line of a bounce.
+_REPLY_FIRST = frozenset("2345<>#O")
+_ENHANCED_FIRST = frozenset("245#")
+
+
+def _reply_start(line: str) -> re.Match[str] | None:
+    if line.lstrip(" \t")[:1] not in _REPLY_FIRST:
+        return None
+    m = _p().reply_line.match(line)
+    if m is None or reply_code_problem(m.group(1)) is not None:
+        return None
+    return m
+
+
+def _enhanced_start(line: str) -> bool:
+    if line.lstrip(" \t")[:1] not in _ENHANCED_FIRST:
+        return False
+    return _p().enhanced_line.match(line) is not None
+
+
+def _starts_unit(line: str) -> bool:
+    return _reply_start(line) is not None or _enhanced_start(line)
+
+
+def _reply_from_group(group: list[str], code: str, context: str, origin: str) -> Reply:
+    """One reply from its lines: "550-5.7.26 a" / "550 5.7.26 b" becomes text "a b"."""
+    p = _p()
+    head = _reply_start(group[0])
+    first = group[0][head.start(1) :] if head is not None else group[0]
+    raw = "\n".join(group)
+    multiline = len(group) > 1 and head is not None and head.group(2) == "-"
+    if not multiline:
+        reply = analyse(raw, origin, raw=raw, context=context)
+        if reply.reply_code is None:
+            reply = replace(reply, reply_code=code)
+        return reply
+    texts = []
+    enhanced: str | None = None
+    for k, line in enumerate(group):
+        m = p.reply_line.match(line)
+        rest = line[m.end() :].strip() if m is not None else line.strip()
+        em = p.enhanced_line.match(rest)
+        if em is not None and (k == 0 or enhanced is None or em.group(1) == enhanced):
+            if k == 0:
+                enhanced = valid_enhanced(em.group(1))
+            rest = rest[em.end() :].strip()
+        texts.append(rest)
+    # analyse() reads the context (host, command) and the enhanced code if the lines lack one.
+    probe = analyse(first + " " + " ".join(texts[1:]), origin, context=context)
+    return Reply(
+        text=_tidy(" ".join(t for t in texts if t)),
+        raw=raw,
+        reply_code=code,
+        enhanced_code=enhanced or probe.enhanced_code,
+        lines=tuple(group),
+        origin="multiline",
+        remote_host=probe.remote_host,
+        remote_ip=probe.remote_ip,
+        recipient=probe.recipient,
+        smtp_command=probe.smtp_command,
+    )
+
+
+def _tidy(text: str) -> str:
+    p = _p()
+    ir = p.in_reply_to.search(text)
+    if ir is not None:
+        text = text[: ir.start()] + text[ir.end() :]
+    return squash(text)
+
+
+# --- DSN fields (RFC 3464 section 2.3), pasted or inside a bounce -------------------------------
+
+
+_RECIPIENT_FIELDS = frozenset({"final-recipient", "original-recipient"})
+
+
+def _usable(address: str | None) -> bool:
+    return address is not None and "." in address.rpartition("@")[2]
+
+
+def dsn_recipient(fields: dict[str, str]) -> str | None:
+    """Final-Recipient, or Original-Recipient when the final one is no usable address."""
+    final = clean_address(fields.get("final-recipient", "").rpartition(":")[2])
+    if _usable(final):
+        return final
+    original = clean_address(fields.get("original-recipient", "").rpartition(":")[2])
+    if _usable(original):
+        return original
+    return final or original
+
+
+def dsn_field_line() -> re.Pattern[str]:
+    """The pattern of a DSN field line ("Status: 5.1.1", "Diagnostic-Code: smtp; ...")."""
+    return _p().dsn_field
+
+
+def dsn_groups(lines: Sequence[str]) -> list[list[tuple[str, str]]]:
+    """Field groups of a delivery-status body: (name, unfolded value) pairs per blank-line block."""
+    groups: list[list[tuple[str, str]]] = []
+    current: list[tuple[str, str]] = []
+    p = _p()
+    for line in lines:
+        if not line.strip():
+            if current:
+                groups.append(current)
+                current = []
+            continue
+        if line[0] in " \t" and current:
+            name, value = current[-1]
+            current[-1] = (name, value + " " + line.strip())
+            continue
+        m = p.header.match(line)
+        if m is None:
+            if current and current[-1][0] == "diagnostic-code":
+                # Some MTAs write the rest of a multi-line reply without folding it.
+                name, value = current[-1]
+                current[-1] = (name, value + " " + line.strip())
+            continue
+        name = line[: m.end() - 1].strip().lower()
+        if name in _RECIPIENT_FIELDS and any(n == name for n, _ in current):
+            # Some MTAs run recipients together without the blank line RFC 3464 asks for.
+            groups.append(current)
+            current = []
+        current.append((name, line[m.end() :].strip()))
+    if current:
+        groups.append(current)
+    return groups
+
+
+def reply_from_dsn(fields: dict[str, str], per_message: dict[str, str] | None = None) -> Reply:
+    """One Reply from a per-recipient field group (RFC 3464 section 2.3)."""
+    diag = fields.get("diagnostic-code", "")
+    diag_type: str | None = None
+    diag_text = diag
+    if ";" in diag[:40]:
+        head, _, rest = diag.partition(";")
+        if head.strip() and " " not in head.strip():
+            diag_type = head.strip().lower()
+            diag_text = rest.strip()
+    reply = (
+        analyse(diag_text, "dsn", raw=diag) if diag_text else Reply(text="", raw="", origin="dsn")
+    )
+    if reply.reply_code and not reply.text and not reply.enhanced_code and diag_type != "smtp":
+        reply = replace(reply, reply_code=None, text=diag_text)  # "X-Unix; 255" is an exit status
+    recipient = dsn_recipient(fields)
+    status = fields.get("status", "").strip()
+    status_code = status.split()[0] if status else ""
+    host, ip = reply.remote_host, reply.remote_ip
+    mta = fields.get("remote-mta", "")
+    if mta:
+        value = mta.partition(";")[2].strip() if ";" in mta else mta.strip()
+        value = value.strip("[]")
+        name, _, rest = value.partition(" ")
+        name = name.strip("[]").rstrip(".")
+        inner = re.search(rf"[\[(]({_IP})[\]),]", rest)
+        if _is_ip(name):
+            ip = ip or name
+        elif name:
+            host = name
+            if inner is not None:
+                ip = inner.group(1)
+    action = fields.get("action", "").strip().lower().split(" ")[0] or None
+    return replace(
+        reply,
+        origin="dsn",
+        recipient=recipient,
+        remote_host=host,
+        remote_ip=ip,
+        dsn_status=valid_enhanced(status_code),
+        dsn_action=action,
+        diagnostic_type=diag_type,
+        timestamp=fields.get("last-attempt-date") or None,
+        queue_id=(per_message or {}).get("x-postfix-queue-id") or None,
+    )
+
+
+def dsn_replies(lines: Sequence[str]) -> list[Reply]:
+    """Replies for the per-recipient groups among DSN field groups."""
+    replies = []
+    per_message: dict[str, str] = {}
+    for group in dsn_groups(lines):
+        fields: dict[str, str] = {}
+        for name, value in group:
+            fields.setdefault(name, value)
+        recipient = "final-recipient" in fields or "original-recipient" in fields
+        if recipient or "status" in fields or "diagnostic-code" in fields:
+            replies.append(reply_from_dsn(fields, per_message))
+        else:
+            per_message.update(fields)
+    return replies
+
+
+# --- mail-log lines -----------------------------------------------------------------------------
+
+
+def parse_log_line(line: str) -> Reply | None:
+    """A delivery (failure, deferral or success) in a Postfix, Exim or Sendmail log line."""
+    if "status=" in line:
+        return _postfix(line)
+    if "stat=" in line:
+        return _sendmail(line)
+    if "reject: " in line:
+        return _postfix_reject(line)
+    if (
+        " ** " in line or " == " in line or " => " in line or " -> " in line or " *> " in line
+    ) and (line[:1].isdigit()):
+        return _exim(line)
+    return None
+
+
+def _stamp(line: str) -> str | None:
+    m = _p().log_stamp.match(line)
+    return m.group(0) if m else None
+
+
+def _postfix(line: str) -> Reply | None:
+    p = _p()
+    sm = p.pf_status.search(line)
+    to = p.pf_to.search(line)
+    if sm is None or to is None:
+        return None
+    status, detail = sm.group(1), sm.group(2) or ""
+    reply = analyse(detail, "postfix", raw=line) if detail else Reply(text="", raw=line)
+    host, ip = reply.remote_host, reply.remote_ip
+    relay = p.pf_relay.search(line)
+    if relay is not None and host is None and ip is None:
+        name = relay.group(1)
+        # relay=local, relay=virtual, relay=none name transports, not hosts.
+        if "." in name or relay.group(2):
+            host, ip = name, relay.group(2)
+    qm = p.pf_queue.search(line)
+    dsn = p.pf_dsn.search(line)
+    return replace(
+        reply,
+        raw=line,
+        origin="postfix",
+        recipient=to.group(1) or None,
+        remote_host=host,
+        remote_ip=ip,
+        dsn_status=valid_enhanced(dsn.group(1)) if dsn else None,
+        log_status=status,
+        queue_id=qm.group(1) if qm else None,
+        timestamp=_stamp(line),
+    )
+
+
+def _postfix_reject(line: str) -> Reply | None:
+    p = _p()
+    m = p.pf_reject.search(line)
+    if m is None:
+        return None
+    detail = m.group(4)
+    cut = detail.find("; from=<")
+    recipient = p.pf_to.search(detail[cut:]) if cut >= 0 else None
+    reply = analyse(detail[:cut] if cut >= 0 else detail, "postfix", raw=line)
+    command = {"RCPT": "RCPT TO", "MAIL": "MAIL FROM", "CONNECT": "connect"}.get(
+        m.group(1), m.group(1)
+    )
+    qm = re.search(r"\]: (NOQUEUE|[0-9A-Za-z]{5,20}): ", line)
+    return replace(
+        reply,
+        raw=line,
+        origin="postfix",
+        recipient=recipient.group(1) if recipient else None,
+        remote_host=None,
+        remote_ip=None,
+        smtp_command=command,
+        log_status="reject",
+        queue_id=qm.group(1) if qm and qm.group(1) != "NOQUEUE" else None,
+        timestamp=_stamp(line),
+    )
+
+
+def _exim(line: str) -> Reply | None:
+    p = _p()
+    m = p.exim.match(line)
+    if m is None:
+        return None
+    stamp, queue_id, flag, address, rest = m.groups()
+    address = address.rstrip(":")
+    detail = rest
+    if flag in ("=>", "->", "*>"):
+        cm = p.exim_confirm.search(rest)
+        detail = cm.group(1) if cm else ""
+    else:
+        colon = rest.find(": ")
+        detail = rest[colon + 2 :] if colon >= 0 else rest.strip()
+    reply = analyse(detail, "exim", raw=line) if detail else Reply(text="", raw=line)
+    host, ip = reply.remote_host, reply.remote_ip
+    hm = p.exim_host.search(rest)
+    if hm is not None and host is None and ip is None:
+        host, ip = hm.group(1), hm.group(2)
+        if _is_ip(host):
+            host, ip = None, host
+    command = reply.smtp_command
+    return replace(
+        reply,
+        raw=line,
+        origin="exim",
+        recipient=clean_address(address) or address,
+        remote_host=host,
+        remote_ip=ip,
+        smtp_command=command,
+        log_status=flag,
+        queue_id=queue_id,
+        timestamp=stamp,
+    )
+
+
+def _sendmail(line: str) -> Reply | None:
+    p = _p()
+    stat = p.sm_stat.search(line)
+    to = p.sm_to.search(line)
+    if stat is None or to is None:
+        return None
+    stat_text = stat.group(1).strip()
+    rm = p.sm_reply.search(line)
+    detail = rm.group(1) if rm else stat_text
+    lowered = stat_text.lower()
+    if lowered.startswith("sent"):
+        status = "sent"
+        if detail.startswith(("Sent (", "sent (")):
+            detail = detail[6:].rstrip(")")
+    elif lowered.startswith("deferred"):
+        status = "deferred"
+        detail = detail.partition(":")[2].strip() if detail is stat_text else detail
+    elif lowered.startswith("queued"):
+        status = "queued"
+    else:
+        status = "bounced"
+    reply = analyse(detail, "sendmail", raw=line) if detail else Reply(text="", raw=line)
+    host, ip = reply.remote_host, reply.remote_ip
+    relay = p.sm_relay.search(line)
+    if relay is not None and host is None and ip is None:
+        host, ip = relay.group(1).rstrip(".") or None, relay.group(2)
+        if host is not None and _is_ip(host):
+            host, ip = None, ip or host
+    if host is None and ip is None:
+        wm = re.search(rf"\bwith ({_HOST}?)\.?(?:$|\s)", detail)
+        if wm is not None:
+            host = wm.group(1)
+    dsn = p.pf_dsn.search(line)
+    qm = p.sm_queue.search(line)
+    return replace(
+        reply,
+        raw=line,
+        origin="sendmail",
+        recipient=clean_address(to.group(1)) or to.group(1),
+        remote_host=host,
+        remote_ip=ip,
+        dsn_status=valid_enhanced(dsn.group(1)) if dsn else None,
+        log_status=status,
+        queue_id=qm.group(1) if qm else None,
+        timestamp=_stamp(line),
+    )

@@ -1,0 +1,300 @@
+"""The bounce parser: DSNs, global DSNs, prose bounces, ARF, auto-replies, mailboxes, the corpus."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smtpcodes.bounce import iter_maildir, iter_mbox, iter_messages, parse_message
+from smtpcodes.codes import enhanced_problem, reply_code_problem
+from smtpcodes.parse import Reply
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures" / "parse"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "set-of-emails"
+
+
+def read(name: str) -> list[Reply]:
+    return parse_message((FIXTURES / name).read_bytes())
+
+
+def summary(replies: list[Reply]) -> list[tuple[str | None, str | None, str | None]]:
+    return [(r.recipient, r.reply_code, r.enhanced_code) for r in replies]
+
+
+def test_rfc3464_dsn() -> None:
+    replies = read("dsn.eml")
+    assert summary(replies) == [
+        ("nobody@example.com", "550", "5.1.1"),
+        ("someone@gmail.com", "550", "5.7.26"),
+    ]
+    first, second = replies
+    assert (first.message_kind, first.origin, first.dsn_action, first.dsn_status) == (
+        "dsn",
+        "dsn",
+        "failed",
+        "5.1.1",
+    )
+    assert (first.diagnostic_type, first.remote_host, first.queue_id) == (
+        "smtp",
+        "mx.example.com",
+        "4Bxyz3Lm9Qz8p",
+    )
+    assert first.text == (
+        "<nobody@example.com>: Recipient address rejected: User unknown in virtual mailbox table"
+    )
+    # A flattened multi-line reply folded over Diagnostic-Code lines: one text, no prefixes.
+    assert second.text == (
+        "This mail is unauthenticated, which poses a security risk to the sender and Gmail "
+        "users, and has been blocked. https://support.google.com/mail/answer/81126#authentication"
+        " - gsmtp"
+    )
+
+
+def test_global_dsn_reads_utf8_fields() -> None:
+    (reply,) = read("global-dsn.eml")
+    assert reply.recipient == "用户@例子.广告"
+    assert (reply.reply_code, reply.enhanced_code, reply.dsn_status) == ("550", "5.1.1", "5.1.1")
+    assert reply.text == "<用户@例子.广告>: 收件人不存在 (no such user)"
+    assert reply.remote_host == "mx.例子.广告"
+    assert reply.message_kind == "dsn"
+
+
+def test_qmail() -> None:
+    replies = read("qmail.eml")
+    assert summary(replies) == [
+        ("nobody@example.com", "550", "5.1.1"),
+        ("info@example.invalid", None, "5.1.2"),
+    ]
+    assert replies[0].remote_ip == "192.0.2.10"
+    assert replies[0].smtp_command == "RCPT TO"
+    assert replies[0].text == "<nobody@example.com>: Recipient address rejected: User unknown"
+    assert replies[1].text == "Sorry, I couldn't find any host named example.invalid."
+    assert {r.message_kind for r in replies} == {"bounce"}
+    assert {r.origin for r in replies} == {"qmail"}
+
+
+def test_exim() -> None:
+    replies = read("exim.eml")
+    assert summary(replies) == [
+        ("nobody@example.com", "550", "5.1.1"),
+        ("full@example.net", "552", "5.2.2"),
+    ]
+    assert [(r.remote_host, r.remote_ip, r.smtp_command) for r in replies] == [
+        ("mx.example.com", "192.0.2.10", "RCPT TO"),
+        ("mx.example.net", "192.0.2.20", "RCPT TO"),
+    ]
+    assert replies[1].text == "Mailbox full"
+    assert replies[0].origin == "exim"
+
+
+def test_sendmail() -> None:
+    (reply,) = read("sendmail.eml")
+    assert summary([reply]) == [("nobody@example.com", "550", "5.1.1")]
+    assert reply.smtp_command == "RCPT TO"  # from the transcript, the DSN does not say
+    assert reply.remote_host == "mx.example.com"
+    assert reply.timestamp == "Fri, 20 Nov 2026 10:40:00 +0000"
+
+
+def test_exchange_ndr() -> None:
+    (reply,) = read("exchange.eml")
+    assert summary([reply]) == [("nobody@example.com", "550", "5.1.10")]
+    assert (
+        reply.text == "RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup"
+    )
+    assert reply.origin == "exchange-ndr"
+    assert reply.message_kind == "bounce"
+
+
+def test_gmail_bounce() -> None:
+    (reply,) = read("gmail.eml")
+    assert summary([reply]) == [("nobody@example.com", "550", "5.1.1")]
+    assert reply.origin == "multiline"
+    assert len(reply.lines) == 3
+    assert reply.text.startswith("The email account that you tried to reach does not exist.")
+    assert reply.text.endswith("unnecessary spaces. a1si1234567plh.126 - gsmtp")
+
+
+def test_arf_feedback_report() -> None:
+    (reply,) = read("arf.eml")
+    assert (reply.message_kind, reply.feedback_type) == ("feedback", "abuse")
+    assert reply.recipient == "reader@mailbox.example.net"
+    assert reply.remote_ip == "192.0.2.50"
+    assert (reply.reply_code, reply.enhanced_code) == (None, None)
+
+
+def test_auto_reply() -> None:
+    (reply,) = read("autoreply.eml")
+    assert reply.message_kind == "auto-reply"
+    assert reply.recipient == "dana@example.com"
+    assert (reply.reply_code, reply.enhanced_code) == (None, None)
+    assert reply.text.startswith("I am out of the office")
+
+
+def test_truncated_garbage_does_not_raise() -> None:
+    replies = read("truncated.eml")
+    assert [(r.recipient, r.reply_code) for r in replies] == [("nobody@example.com", "550")]
+
+
+def test_text_input_is_read_like_bytes() -> None:
+    text = (FIXTURES / "exim.eml").read_text()
+    assert summary(parse_message(text)) == summary(read("exim.eml"))
+
+
+def test_crlf_line_endings() -> None:
+    data = (FIXTURES / "dsn.eml").read_bytes().replace(b"\n", b"\r\n")
+    assert summary(parse_message(data)) == summary(read("dsn.eml"))
+
+
+def test_plain_mail_is_no_bounce() -> None:
+    data = b"From: a@example.org\nTo: b@example.com\nSubject: lunch\n\nNoon at 550 Main St?\n"
+    assert parse_message(data) == []
+
+
+@pytest.mark.parametrize("data", [b"", b" ", b"\n\n", "", b"\x00\xff", b"Subject: x"])
+def test_empty_and_tiny_inputs(data: bytes | str) -> None:
+    assert parse_message(data) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000))
+def test_any_bytes_never_raise(data: bytes) -> None:
+    parse_message(data)
+
+
+BOUNCE_PIECES = st.sampled_from(
+    [
+        b"From: MAILER-DAEMON@example.org\n",
+        b"Subject: Undelivered Mail\n",
+        b"Content-Type: multipart/report; boundary=b\n",
+        b"Content-Type: message/delivery-status\n",
+        b"Content-Transfer-Encoding: base64\n",
+        b"--b\n",
+        b"--b--\n",
+        b"\n",
+        b"Final-Recipient: rfc822; a@example.com\n",
+        b"Status: 5.1.1\n",
+        b"Diagnostic-Code: smtp; 550-5.1.1 x\n 550 5.1.1 y\n",
+        b"<a@example.com>: host mx[192.0.2.1] said: 550 5.1.1 no\n",
+        b"  a@example.com\n",
+        b"=?utf-8?b?5L2g5aW9?=\n",
+        b"\xe9\xff\x83\x81\n",
+        b">>> RCPT To:<a@example.com>\n<<< 550 no\n",
+        b"Remote Server returned '550 5.1.1 x'\n",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(BOUNCE_PIECES, max_size=30).map(b"".join))
+def test_bounce_like_bytes_never_raise_and_codes_are_valid(data: bytes) -> None:
+    for reply in parse_message(data):
+        if reply.reply_code is not None:
+            assert reply_code_problem(reply.reply_code) is None
+        for code in (reply.enhanced_code, reply.dsn_status):
+            if code is not None:
+                assert enhanced_problem(code) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "a@example.com " * 20_000,
+        ("x" * 150 + ": <a@example.com>\n") * 2_000,
+        "<style>" * 20_000,
+        "<" * 50_000,
+        ("  b@example.org\n    550-" + "y" * 100 + "\n") * 2_000,
+    ],
+)
+def test_adversarial_bodies_stay_fast(body: str) -> None:
+    data = f"From: MAILER-DAEMON@example.org\nSubject: Undelivered\n\n{body}".encode()
+    html = (
+        f"From: MAILER-DAEMON@example.org\nSubject: Undelivered\nContent-Type: text/html\n\n{body}"
+    ).encode()
+    start = time.process_time()
+    parse_message(data)
+    parse_message(html)
+    assert time.process_time() - start < 3.0
+
+
+# --- mailboxes ----------------------------------------------------------------------------------
+
+MBOX_NAMES = ("qmail.eml", "exim.eml", "autoreply.eml")
+
+
+def make_mbox(path: Path) -> None:
+    with open(path, "wb") as out:
+        for name in MBOX_NAMES:
+            out.write(b"From MAILER-DAEMON Fri Nov 20 10:00:00 2026\n")
+            out.write((FIXTURES / name).read_bytes().rstrip(b"\n") + b"\n\n")
+
+
+def test_iter_mbox(tmp_path: Path) -> None:
+    mbox = tmp_path / "bounces.mbox"
+    make_mbox(mbox)
+    found = list(iter_mbox(str(mbox)))
+    assert [location for location, _ in found] == [f"{mbox}#1", f"{mbox}#2", f"{mbox}#3"]
+    assert [len(replies) for _, replies in found] == [2, 2, 1]
+    assert found[1][1][0].location == f"{mbox}#2"
+    assert found[2][1][0].message_kind == "auto-reply"
+    assert list(iter_messages(str(mbox))) == found
+
+
+def test_iter_maildir(tmp_path: Path) -> None:
+    for sub in ("cur", "new", "tmp"):
+        (tmp_path / sub).mkdir()
+    (tmp_path / "cur" / "1.host:2,S").write_bytes((FIXTURES / "dsn.eml").read_bytes())
+    (tmp_path / "new" / "2.host").write_bytes((FIXTURES / "gmail.eml").read_bytes())
+    (tmp_path / "tmp" / "3.host").write_bytes((FIXTURES / "qmail.eml").read_bytes())
+    found = list(iter_maildir(str(tmp_path)))
+    assert [Path(location).name for location, _ in found] == ["1.host:2,S", "2.host"]
+    assert [r.recipient for _, replies in found for r in replies] == [
+        "nobody@example.com",
+        "someone@gmail.com",
+        "nobody@example.com",
+    ]
+    assert all(r.location == location for location, replies in found for r in replies)
+    assert list(iter_messages(str(tmp_path))) == found
+
+
+def test_iter_messages_on_a_folder_of_files_and_a_single_file() -> None:
+    found = dict(iter_messages(str(FIXTURES)))
+    assert summary(found[str(FIXTURES / "exim.eml")]) == summary(read("exim.eml"))
+    single = list(iter_messages(str(FIXTURES / "gmail.eml")))
+    assert [location for location, _ in single] == [str(FIXTURES / "gmail.eml")]
+
+
+def test_mbox_size_edge_cases(tmp_path: Path) -> None:
+    for size, content in enumerate((b"", b"\n", b"F\n\n")):
+        path = tmp_path / f"size-{size}"
+        path.write_bytes(content)
+        assert [r for _, replies in iter_messages(str(path)) for r in replies] == []
+
+
+# --- the corpus ---------------------------------------------------------------------------------
+
+
+def load_benchmark() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "parse_corpus", ROOT / "benchmarks" / "parse_corpus.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being defined
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.skipif(not (CORPUS / "labels.jsonl").is_file(), reason="corpus not available")
+def test_corpus_agreement() -> None:
+    result = load_benchmark().measure(CORPUS, passes=0)
+    assert result.enhanced.ratio >= 0.97, result.disagreements
+    assert result.reply.ratio >= 0.97, result.disagreements
+    assert result.recipients.ratio >= 0.95
