@@ -75,6 +75,8 @@ class _Patterns:
             r"|Content-Type: message/rfc822"
             r"|\*\*\*\s?Original message"
             r"|Original message:?[ \t]*$"
+            r"|[ \t]*(?:Original message follows|Below is a copy of the original message"
+            r"|The original message (?:follows|is attached)|Original message header)"
             r"|The original message headers are attached"
             r"|-{3,}[ \t]{0,3}Original message"
             r")",
@@ -170,13 +172,28 @@ def _header(msg: Message, name: str) -> str:
     return squash("".join(out))
 
 
+_JAPANESE = ("iso-2022-jp", "shift_jis", "euc-jp", "cp932", "sjis", "x-sjis", "windows-31j")
+
+
 def _decode(data: bytes, charset: str | None) -> str:
+    """Bytes as text: the declared charset if it fits, else UTF-8, else a relative of it."""
     cs = (charset or "utf-8").strip().strip('"').lower() or "utf-8"
     if cs in ("us-ascii", "ascii", "unknown-8bit", "x-unknown", "8bit", "default"):
         cs = "utf-8"
     try:
-        return data.decode(cs, "replace")
+        return data.decode(cs)
     except (LookupError, ValueError):
+        pass
+    # Mislabelled parts are common (EUC-JP sent as ISO-2022-JP, Latin-1 as us-ascii).
+    fallbacks = ["utf-8", "euc-jp", "cp932"] if cs in _JAPANESE else ["utf-8", "cp1252"]
+    for name in fallbacks:
+        try:
+            return data.decode(name)
+        except ValueError:
+            continue
+    try:
+        return data.decode(cs, "replace")
+    except LookupError:
         return data.decode("utf-8", "replace")
 
 
@@ -252,6 +269,10 @@ class _Parts:
             return
         if ctype in _DSN_TYPES:
             self.status.append(_status_lines(msg))
+            return
+        if self.status and maintype == "text":
+            # After the report part comes the returned message, whatever type it claims.
+            self.attached.append(_payload_text(msg))
             return
         if ctype == "message/feedback-report":
             self.feedback.append(_status_lines(msg))
@@ -427,6 +448,8 @@ class _Body:
             if ":" in line[:30] and dsn_field.match(line) is not None:
                 continue  # DSN fields written into the text are read as fields, not prose
             address = _anchor(line)
+            if address is not None and address.lower() == (sections[-1][0] or "").lower():
+                address = None  # the same recipient named again goes on with its section
             if address is not None and address.lower() not in skip:
                 moved = _pull_back(sections[-1], line)
                 if _p().bare_anchor.fullmatch(line) is not None:
@@ -446,7 +469,8 @@ class _Body:
                     continue
                 best = _EMPTY
             elif best.origin == "text" and not best.has_code:
-                best = analyse(best.raw, "bounce-body")
+                # No code anywhere: the section's first paragraphs are the text to read.
+                best = analyse(_first_paragraphs(section, 3), "bounce-body")
             if address is not None:
                 key = address.lower()
                 if key not in self.per:
@@ -457,6 +481,21 @@ class _Body:
 
     def coded(self) -> int:
         return sum(1 for r in self.per.values() if _score(r) > 0)
+
+
+def _first_paragraphs(lines: list[str], count: int) -> str:
+    out: list[str] = []
+    seen = 0
+    for line in lines:
+        if line.strip():
+            if not out or not out[-1]:
+                seen += 1
+                if seen > count:
+                    break
+            out.append(line)
+        elif out and out[-1]:
+            out.append("")
+    return "\n".join(out).strip()[:4000]
 
 
 def _pull_back(previous: tuple[str | None, list[str], int], anchor: str) -> list[str]:
@@ -674,8 +713,11 @@ def _read(msg: Message, depth: int) -> list[Reply]:
         reply = found.per.get(address.lower())
         if reply is None or _score(reply) == 0:
             reply = _merge(reply, found.overall) if found.overall is not None else reply
-        if reply is None or (not reply.text and not reply.has_code):
-            reply = Reply(text=squash(body)[:2000], raw=body[:2000], origin="bounce-body")
+        if reply is None or (not reply.has_code and (len(recipients) <= 1 or not reply.text)):
+            # Nothing coded: the reason may stand anywhere in the notice ("reject reason: Mailbox
+            # full" above the address), so a single recipient gets the whole notice to read.
+            whole = analyse(body[:4000], "bounce-body", light=False)
+            reply = replace(whole, text=whole.text[:2000], origin="text")
         out.append(replace(reply, recipient=address or None, message_kind="bounce"))
     return out
 

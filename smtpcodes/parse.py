@@ -405,14 +405,22 @@ def analyse(
     text = flat
     body_start = 0
     if start is not None:
-        reply_code = start.reply_code
+        code = start.reply_code or ""
+        reply_code = code
         enhanced = valid_enhanced(start.enhanced_code)
         body_start = start.start
         text = flat[start.end :].lstrip(" -:")
         flattened = flat[start.start + 3 : start.start + 4] == "-"
-        if flattened or (reply_code and f" {reply_code}-" in text):
-            assert reply_code is not None
-            text = _strip_prefixes(text, reply_code, enhanced)
+        if flattened or f" {code}-" in text:
+            text = _strip_prefixes(text, code, enhanced)
+        if text.startswith(code + " "):
+            # "554 554 5.7.0 Header error": some reports repeat the code.
+            text = text[4:]
+        lead = _LEAD_ENHANCED.match(text)
+        if lead is not None and (enhanced is None or lead.group(1) == enhanced):
+            # "550: 5.1.1 <a@b>... User unknown": the enhanced code after some punctuation.
+            enhanced = valid_enhanced(lead.group(1)) or enhanced
+            text = text[lead.end() :]
         if enhanced is None:
             enhanced = _enhanced_after(tokens, start, reply_code)
         nested = p.nested.match(text) if start.enhanced_code is None else None
@@ -437,8 +445,9 @@ def analyse(
     if ir is not None:
         command = find_command(ir.group(0))
         text = text[: ir.start()] + text[ir.end() :]
-    if text.endswith(")") and text.count(")") > text.count("("):
-        text = text[:-1]
+    closer = text[-1:]
+    if closer in (")", "]") and text.count(closer) > text.count(_OPENER[closer]):
+        text = text[:-1]  # the report wrapped the reply: "(reason: 550 ...)", "[554 ...]"
     trailer = p.qmail_trailer.search(text)
     if trailer is not None:
         text = text[: trailer.start()]
@@ -474,6 +483,10 @@ def analyse(
         recipient=recipient,
         smtp_command=command,
     )
+
+
+_OPENER = {")": "(", "]": "["}
+_LEAD_ENHANCED = re.compile(r"([245]\.[0-9]{1,3}\.[0-9]{1,3})[ \t]{1,3}")
 
 
 def _enhanced_after(
@@ -686,7 +699,7 @@ def scan_units(lines: Sequence[str], origin: str = "reply", light: bool = False)
                 i += 1
                 # A wrapped reply goes on in indented lines that are no replies themselves.
                 while i < n and lines[i][:1] in (" ", "\t") and not lines[i].isspace():
-                    if _starts_unit(lines[i]):
+                    if _starts_unit(lines[i]) or lines[i].lstrip().startswith(_TRANSCRIPT):
                         break
                     group.append(lines[i])
                     i += 1
@@ -712,6 +725,8 @@ def scan_units(lines: Sequence[str], origin: str = "reply", light: bool = False)
         context = context + para
     return units
 
+
+_TRANSCRIPT = ("In:", "Out:", ">>>", "<<<")
 
 # A reply line starts with a digit or a transcript marker; checking that first spares a regex call
 # on nearly every line of a bounce.
