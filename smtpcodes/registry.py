@@ -47,7 +47,7 @@ def _clean(text: str) -> str:
 
 
 _REF = re.compile(r"\[(RFC)(\d+)\]|\[([^\]]+)\]")
-_SECTION = re.compile(r"\A,\s*Section\s+([\d.]+)", re.IGNORECASE)
+_SECTION = re.compile(r",\s*Section\s+([\d.]+)", re.IGNORECASE)
 
 
 def _references(text: str) -> tuple[str, ...]:

@@ -50,6 +50,7 @@ def invoke(monkeypatch: pytest.MonkeyPatch) -> Iterator[Invoke]:
         data = input.encode("utf-8") if isinstance(input, str) else input
         out, err = io.StringIO(), io.StringIO()
         monkeypatch.setattr(sys, "stderr", err)
+        monkeypatch.setattr(sys, "stdout", out)  # Click writes --help and --version there
         env = Environment(
             stdin=io.BytesIO(data or b""),
             stdout=out,

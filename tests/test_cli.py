@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 
 import pytest
 
 from conftest import Invoke
+from smtpcodes.cli import Environment, run
 
 
 def _json(text: str) -> list[dict[str, object]]:
@@ -96,7 +99,7 @@ def test_explain_garbage_exits_1_with_one_line(invoke: Invoke) -> None:
 
 
 def test_explain_jsonl_is_one_object_per_line(invoke: Invoke) -> None:
-    r = invoke("explain", "421 4.7.0 and 550 5.1.1", "--format", "jsonl")
+    r = invoke("explain", "421 4.7.0, 550 5.1.1", "--format", "jsonl")
     assert r.exit_code == 0
     lines = r.stdout.splitlines()
     assert len(lines) == 2
@@ -304,3 +307,19 @@ def test_every_command_is_documented(invoke: Invoke) -> None:
 
     for name, command in cli.commands.items():
         assert command.help and len(command.help.strip()) > 20, name
+
+
+class _ClosedPipe(io.StringIO):
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_closed_pipe_is_quiet_and_exits_141(monkeypatch: pytest.MonkeyPatch) -> None:
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    env = Environment(stdin=io.BytesIO(b""), stdout=_ClosedPipe(), stdin_isatty=True)
+    with pytest.raises(SystemExit) as exc:
+        run(["list", "--format", "plain"], env)
+    assert exc.value.code == 141
+    assert err.getvalue() == ""

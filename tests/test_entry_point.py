@@ -34,20 +34,17 @@ def test_python_dash_m(tmp_path: Path) -> None:
     assert r.stdout.startswith("550\t550\t-\tpermanent")
 
 
-def test_stdin_through_a_real_pipe(script_runner: Any) -> None:
-    r = script_runner.run(["smtpcodes", "explain", "--json"], stdin=_file("451 4.7.1 greylisted\n"))
+def test_stdin_through_a_real_pipe() -> None:
+    r = subprocess.run(
+        ["smtpcodes", "explain", "--json"],
+        input="451 4.7.1 greylisted\n",
+        capture_output=True,
+        text=True,
+        env=ENV,
+    )
     assert r.returncode == 0, r.stderr
     (item,) = json.loads(r.stdout)
     assert item["enhanced_code"] == "4.7.1"
-
-
-def _file(text: str) -> Any:
-    import tempfile
-
-    f = tempfile.TemporaryFile()
-    f.write(text.encode())
-    f.seek(0)
-    return f
 
 
 def test_closed_pipe_exits_quietly() -> None:
@@ -65,7 +62,7 @@ def test_closed_pipe_exits_quietly() -> None:
 
 def test_closed_pipe_status_of_smtpcodes_itself() -> None:
     proc = subprocess.Popen(
-        ["smtpcodes", "list", "--kind", "rule", "--format", "plain"],
+        ["smtpcodes", "list", "--kind", "rule", "--kind", "enhanced", "--format", "json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=ENV,
@@ -74,6 +71,8 @@ def test_closed_pipe_status_of_smtpcodes_itself() -> None:
     proc.stdout.readline()
     proc.stdout.close()
     err = proc.stderr.read()
+    # 141 (128 + SIGPIPE, as a C tool) when a write fails; 0 when the kernel's pipe buffer took
+    # everything before the reader left (pipes here can hold a megabyte)
     assert proc.wait(timeout=30) in (0, 141)
     assert b"Traceback" not in err and b"Broken pipe" not in err
 
