@@ -4,13 +4,14 @@ and the prose bounces of qmail, Exim, Sendmail, Exchange, Domino, Gmail and othe
 A DSN's per-recipient fields (RFC 3464 section 2.3) are trusted first; the human-readable part fills
 what they leave out. Bounces without a DSN are read from their text: the text is cut into sections,
 one per recipient named at the start of a line, and the best reply in each section is that
-recipient's. Parsing uses `email.policy.compat32` (the fastest stdlib policy) and decodes only the
-parts it reads; nothing here raises on malformed input.
+recipient's. A small MIME reader of its own reads header fields and splits multiparts only (the
+stdlib parser would also build the returned original message, at a third of the speed); nothing
+here raises on malformed input.
 """
 
 from __future__ import annotations
 
-import email
+import binascii
 import email.header
 import functools
 import html
@@ -19,8 +20,6 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from email.message import Message
-from email.policy import compat32
 
 from smtpcodes.parse import (
     ADDR,
@@ -108,17 +107,15 @@ class _Patterns:
         self.html_tag = re.compile(r"<[^>]{0,2000}>")
         self.mbox_from = re.compile(rb"From \S{0,400}")
         self.quoted = re.compile(r"^> ?", re.MULTILINE)
+        self.field = re.compile(rb"[!-9;-~]{1,200}:")
+        self.param = re.compile(
+            r";\s{0,20}([!#$%&'*+.^_`|~0-9A-Za-z-]{1,100})\s{0,20}=\s{0,20}"
+            r"(\"(?:[^\"\\]|\\.){0,2000}\"|[^;\s]{0,2000})"
+        )
         self.bare_anchor = re.compile(rf"[ \t>*-]{{0,40}}\"?<?{ADDR}>?\"?[ \t:,.]{{0,5}}")
         self.complaint = re.compile(r"complaint|abuse report|spam report", i)
         self.sender_line = re.compile(
             r"^(?:From|Return-path|Sender):[ \t]{0,5}(.{1,500})$", i | re.MULTILINE
-        )
-        self.bounce_text = re.compile(
-            r"could not be delivered|undeliverable|delivery (?:has )?failed|unknown user"
-            r"|user unknown|mailbox (?:is )?full|not (?:be )?delivered|permanent (?:fatal )?error"
-            r"|unable to deliver|delivery failure|\u9001\u4fe1\u3067\u304d\u307e\u305b\u3093"
-            r"|\u914d\u4fe1\u3067\u304d\u307e\u305b\u3093",
-            i,
         )
 
 
@@ -141,25 +138,139 @@ _ORIGINAL_TYPES = frozenset(
 _DSN_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
 
 
-def _unsurrogate(text: str) -> str:
-    """Undo the surrogateescape the bytes parser applies to 8-bit data; read it as UTF-8."""
-    try:
-        text.encode("utf-8")
-        return text
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+class _Part:
+    """One MIME entity: its header fields and raw body, read without the stdlib parser.
 
+    `email.message_from_bytes` builds every part of the returned original message, which a bounce
+    reader never needs; this reads headers and splits multiparts only, several times faster, and
+    never raises on malformed input.
+    """
 
-def _header(msg: Message, name: str) -> str:
-    """A header value, RFC 2047 words decoded, 8-bit bytes read as UTF-8; never raising."""
-    value = None
-    for key, raw in msg.raw_items():
-        if key.lower() == name:
-            value = raw
-            break
-    if value is None:
+    __slots__ = ("_children", "body", "ctype", "headers", "params")
+
+    def __init__(self, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.headers = headers
+        self.body = body
+        main, _, rest = self.header("content-type").partition(";")
+        ctype = main.strip().lower()
+        self.ctype = ctype if "/" in ctype else "text/plain"
+        params: dict[str, str] = {}
+        if rest:
+            for m in _p().param.finditer(";" + rest):
+                value = m.group(2)
+                if value.startswith('"'):
+                    value = value[1:-1].replace('\\"', '"')
+                params.setdefault(m.group(1).lower(), value)
+        self.params = params
+        self._children: list[_Part] | None = None
+
+    def header(self, name: str) -> str:
+        """The first value of a field (name in lower case), unfolded; "" if absent."""
+        for key, value in self.headers:
+            if key == name:
+                return value
         return ""
-    value = _unsurrogate(str(value))
+
+    def has(self, name: str) -> bool:
+        return any(key == name for key, _ in self.headers)
+
+    @property
+    def is_multipart(self) -> bool:
+        return self.ctype.startswith("multipart/") and bool(self.children())
+
+    def children(self) -> list[_Part]:
+        if self._children is None:
+            boundary = self.params.get("boundary", "")
+            multipart = self.ctype.startswith("multipart/")
+            self._children = _split(self.body, boundary) if multipart and boundary else []
+        return self._children
+
+    def decoded(self) -> bytes:
+        """The body with its Content-Transfer-Encoding undone; the raw body when that fails."""
+        cte = self.header("content-transfer-encoding").strip().lower()
+        body = self.body
+        if cte == "base64":
+            try:
+                return binascii.a2b_base64(body)
+            except (binascii.Error, ValueError):
+                clean = re.sub(rb"[^A-Za-z0-9+/]", b"", body)
+                try:
+                    return binascii.a2b_base64(clean[: len(clean) - len(clean) % 4])
+                except (binascii.Error, ValueError):
+                    return body
+        if cte == "quoted-printable":
+            return binascii.a2b_qp(body)
+        return body
+
+    def text(self) -> str:
+        return _decode(self.decoded(), self.params.get("charset"))
+
+
+def _read_part(data: bytes) -> _Part:
+    """Header fields up to the first blank line (or the first line that is no field), then body."""
+    if data.startswith(b"From "):
+        newline = data.find(b"\n")
+        data = data[newline + 1 :] if newline >= 0 else b""
+    headers: list[tuple[str, str]] = []
+    field = _p().field
+    pos = 0
+    size = len(data)
+    while pos < size:
+        newline = data.find(b"\n", pos)
+        end = size if newline < 0 else newline
+        line = data[pos:end].rstrip(b"\r")
+        if not line:
+            pos = end + 1
+            break
+        if line[:1] in (b" ", b"\t"):
+            if headers:
+                name, value = headers[-1]
+                headers[-1] = (name, value + " " + line.strip().decode("utf-8", "replace"))
+        else:
+            m = field.match(line)
+            if m is None:
+                break  # the body starts without the blank line
+            name = line[: m.end() - 1].strip().lower().decode("ascii", "replace")
+            headers.append((name, line[m.end() :].strip().decode("utf-8", "replace")))
+        pos = end + 1
+    return _Part(headers, data[pos:])
+
+
+def _split(body: bytes, boundary: str) -> list[_Part]:
+    """The parts between "--boundary" lines; with no closing line the last part runs to the end."""
+    delimiter = b"--" + boundary.encode("utf-8", "replace")
+    parts: list[_Part] = []
+    start: int | None = None
+    pos = 0
+    while len(parts) < 200:
+        found = body.find(delimiter, pos)
+        if found < 0:
+            break
+        pos = found + len(delimiter)
+        if found > 0 and body[found - 1 : found] != b"\n":
+            continue  # not at the start of a line
+        newline = body.find(b"\n", pos)
+        tail = body[pos : len(body) if newline < 0 else newline].rstrip()
+        if tail not in (b"", b"--"):
+            continue  # a longer boundary that begins with this one
+        if start is not None:
+            end = found - 1
+            if end > start and body[end - 1 : end] == b"\r":
+                end -= 1
+            parts.append(_read_part(body[start : max(start, end)]))
+        if tail == b"--" or newline < 0:
+            start = None
+            break
+        start = newline + 1
+        pos = start
+    if start is not None and start < len(body):
+        parts.append(_read_part(body[start:]))
+    return parts
+
+
+def _header(msg: _Part, name: str) -> str:
+    """A header value with RFC 2047 encoded words decoded; never raising."""
+    value = msg.header(name)
     if "=?" not in value:
         return squash(value)
     try:
@@ -197,51 +308,9 @@ def _decode(data: bytes, charset: str | None) -> str:
         return data.decode("utf-8", "replace")
 
 
-def _payload_text(part: Message) -> str:
-    """A leaf part's text, transfer encoding and charset decoded with errors replaced."""
-    try:
-        data = part.get_payload(decode=True)
-    except Exception:
-        data = None
-    if isinstance(data, bytes):
-        return _decode(data, part.get_content_charset())
-    return ""
-
-
-def _message_lines(msg: Message) -> list[str]:
-    """Field lines of a message/* part the parser read as a message (headers, then body)."""
-    lines: list[str] = []
-    for name, value in msg.raw_items():
-        lines.extend(f"{name}: {_unsurrogate(str(value))}".split("\n"))
-    payload = msg.get_payload()
-    if isinstance(payload, list):
-        lines.append("")
-        for sub in payload:
-            if isinstance(sub, Message):
-                lines.extend(_message_lines(sub))
-    elif isinstance(payload, str):
-        # The parser ends a block's fields at the first line that is no field (an unfolded
-        # continuation); keep the lines together so the group stays whole. RFC 6533 fields are
-        # UTF-8, so the raw bytes are read as UTF-8 whatever the part says.
-        data = msg.get_payload(decode=True)
-        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else payload
-        lines.extend(text.replace("\r\n", "\n").split("\n"))
-    lines.append("")
-    return lines
-
-
-def _status_lines(part: Message) -> list[str]:
-    """The lines of a delivery-status or feedback-report part, however the parser stored it."""
-    payload = part.get_payload()
-    if isinstance(payload, list):
-        lines: list[str] = []
-        for block in payload:
-            if isinstance(block, Message):
-                lines.extend(_message_lines(block))
-        return lines
-    data = part.get_payload(decode=True)
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else ""
-    return text.replace("\r\n", "\n").split("\n")
+def _status_lines(part: _Part) -> list[str]:
+    """The lines of a delivery-status or feedback-report part; RFC 6533 fields are UTF-8."""
+    return part.decoded().decode("utf-8", "replace").replace("\r\n", "\n").split("\n")
 
 
 class _Parts:
@@ -253,45 +322,41 @@ class _Parts:
         self.attached: list[str] = []
         self.status: list[list[str]] = []
         self.feedback: list[list[str]] = []
-        self.original: Message | None = None
+        self.original: _Part | None = None
         self.original_text: str = ""
 
-    def walk(self, msg: Message, depth: int = 0) -> None:
-        ctype = msg.get_content_type()
+    def walk(self, msg: _Part, depth: int = 0) -> None:
+        ctype = msg.ctype
         maintype = ctype.partition("/")[0]
         if depth > 0 and ctype in _ORIGINAL_TYPES:
             if self.original is None:
-                payload = msg.get_payload()
-                if isinstance(payload, list) and payload and isinstance(payload[0], Message):
-                    self.original = payload[0]
-                elif isinstance(payload, str):
-                    self.original_text = _unsurrogate(payload[:20000])
+                if ctype == "text/rfc822-headers":
+                    self.original_text = msg.text()[:20000]
+                self.original = _read_part(msg.decoded())
             return
         if ctype in _DSN_TYPES:
             self.status.append(_status_lines(msg))
             return
         if self.status and maintype == "text":
             # After the report part comes the returned message, whatever type it claims.
-            self.attached.append(_payload_text(msg))
+            self.attached.append(msg.text())
             return
         if ctype == "message/feedback-report":
             self.feedback.append(_status_lines(msg))
             return
-        if msg.is_multipart():
-            payload = msg.get_payload()
-            if isinstance(payload, list) and depth < 20:
-                for sub in payload:
-                    if isinstance(sub, Message):
-                        self.walk(sub, depth + 1)
+        if msg.is_multipart:
+            if depth < 20:
+                for sub in msg.children():
+                    self.walk(sub, depth + 1)
             return
-        if maintype != "text" and depth > 0 and maintype != "multipart":
+        if maintype not in ("text", "multipart") and depth > 0:
             return  # a multipart without a usable boundary is read as text
         if ctype == "text/html":
-            self.htmls.append(_payload_text(msg))
-        elif depth > 0 and "name=" in str(msg.get("content-disposition", "")):
-            self.attached.append(_payload_text(msg))  # e.g. the original headers as a .txt file
+            self.htmls.append(msg.text())
+        elif depth > 0 and "name=" in msg.header("content-disposition"):
+            self.attached.append(msg.text())  # e.g. the original headers as a .txt file
         else:
-            self.texts.append(_payload_text(msg))
+            self.texts.append(msg.text())
 
     def body(self) -> str:
         if any(t.strip() for t in self.texts):
@@ -594,12 +659,12 @@ def _complaint(parts: _Parts) -> list[Reply]:
     ]
 
 
-def _is_auto_reply(msg: Message, subject: str) -> bool:
+def _is_auto_reply(msg: _Part, subject: str) -> bool:
     auto = _header(msg, "auto-submitted").lower()
     if auto.startswith("auto-replied"):
         return True
     for name in ("x-autoreply", "x-autorespond", "x-auto-reply", "x-autoresponder"):
-        if msg.get(name) is not None:
+        if msg.has(name):
             return True
     precedence = _header(msg, "precedence").lower()
     if precedence in ("auto_reply", "auto-reply"):
@@ -607,9 +672,36 @@ def _is_auto_reply(msg: Message, subject: str) -> bool:
     return _p().auto_subject.search(subject) is not None
 
 
-def _is_bounce(msg: Message, subject: str, sender: str) -> bool:
+# Phrases of a delivery failure notice, for bounces from senders and subjects that do not say so.
+_UNDELIVERED = (
+    "could not be delivered",
+    "couldn't be delivered",
+    "undeliverable",
+    "delivery failed",
+    "delivery has failed",
+    "unknown user",
+    "user unknown",
+    "mailbox full",
+    "mailbox is full",
+    "not delivered",
+    "not be delivered",
+    "permanent error",
+    "permanent fatal error",
+    "unable to deliver",
+    "delivery failure",
+    "\u9001\u4fe1\u3067\u304d\u307e\u305b\u3093",  # "could not be sent" (Japanese)
+    "\u914d\u4fe1\u3067\u304d\u307e\u305b\u3093",  # "could not be delivered" (Japanese)
+)
+
+
+def _says_undelivered(text: str) -> bool:
+    low = text.lower()
+    return any(phrase in low for phrase in _UNDELIVERED)
+
+
+def _is_bounce(msg: _Part, subject: str, sender: str) -> bool:
     p = _p()
-    if msg.get("x-failed-recipients") is not None:
+    if msg.has("x-failed-recipients"):
         return True
     if p.daemon.search(sender) is not None:
         return True
@@ -621,36 +713,31 @@ _MAX_BYTES = 512 * 1024
 
 def parse_message(data: bytes | str) -> list[Reply]:
     """One Reply per recipient of a bounce (DSN or not), ARF report or auto-reply; [] for others."""
+    raw = data.encode("utf-8", "replace") if isinstance(data, str) else data
     try:
-        if isinstance(data, bytes):
-            if not data.strip():
-                return []
-            # RFC 3462 puts the report before the returned message: a huge attachment at the end
-            # is not worth parsing.
-            msg = email.message_from_bytes(data[:_MAX_BYTES], policy=compat32)
-        else:
-            if not data.strip():
-                return []
-            msg = email.message_from_string(data[:_MAX_BYTES], policy=compat32)
-        return _read(msg, 0)
+        if not raw.strip():
+            return []
+        # RFC 3462 puts the report before the returned message: a huge attachment at the end
+        # is not worth reading.
+        return _read(_read_part(raw[:_MAX_BYTES]), 0)
     except Exception:
         # Malformed input must never stop a scan: fall back to reading it as text.
         try:
-            text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-            replies = scan_units(text.replace("\r\n", "\n").split("\n"), "bounce-body")
+            text = raw.decode("utf-8", "replace").replace("\r\n", "\n")
+            replies = scan_units(text.split("\n"), "bounce-body")
             return [replace(r, message_kind="bounce") for r in replies if r.has_code][:1]
         except Exception:
             return []
 
 
-def _read(msg: Message, depth: int) -> list[Reply]:
+def _read(msg: _Part, depth: int) -> list[Reply]:
     parts = _Parts()
     parts.walk(msg)
     subject = _header(msg, "subject")
     sender = _header(msg, "from")
 
-    ctype = msg.get_content_type()
-    report_type = str(msg.get_param("report-type", "") or "").lower()
+    ctype = msg.ctype
+    report_type = msg.params.get("report-type", "").lower()
     if parts.feedback or (ctype == "multipart/report" and report_type == "feedback-report"):
         return _feedback(parts)
 
@@ -687,7 +774,7 @@ def _read(msg: Message, depth: int) -> list[Reply]:
     if found.overall is None and parts.original is not None and _p().complaint.search(subject):
         return _complaint(parts)
 
-    is_bounce = _is_bounce(msg, subject, sender) or _p().bounce_text.search(body[:4000]) is not None
+    is_bounce = _is_bounce(msg, subject, sender) or _says_undelivered(body[:4000])
     if not is_bounce and found.overall is None and _is_auto_reply(msg, subject):
         who = clean_address(sender)
         text = squash(body)[:2000]
@@ -744,7 +831,7 @@ def _with_dsn(dsn: list[Reply], found: _Body) -> list[Reply]:
     return out
 
 
-def _senders(msg: Message, parts: _Parts, tail: str) -> frozenset[str]:
+def _senders(msg: _Part, parts: _Parts, tail: str) -> frozenset[str]:
     """Addresses of the bounce and of the original's sender: never the failed recipients."""
     values = [_header(msg, "from"), _header(msg, "to")]
     if parts.original is not None:
@@ -775,7 +862,7 @@ def _nested_bounce(parts: _Parts, depth: int) -> list[Reply]:
         return []
     inner = parts.original
     sender = _header(inner, "from")
-    if inner.get_content_type() == "multipart/report" or _p().daemon.search(sender) is not None:
+    if inner.ctype == "multipart/report" or _p().daemon.search(sender) is not None:
         return _read(inner, depth + 1)
     return []
 

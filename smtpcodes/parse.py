@@ -107,6 +107,13 @@ class _Patterns:
         self.in_reply_to = re.compile(
             rf"\s{{0,3}}\(in reply to (?:{_COMMANDS}|end of data)(?: command)?\)", i
         )
+        self.recipient = re.compile(
+            rf"(?:RCPT TO:\s{{0,3}}|\bto=)<?({ADDR})"
+            rf"|^[ \t]{{0,40}}<?({ADDR})>?[ \t]{{0,3}}:?[ \t]{{0,3}}$"
+            rf"|^[ \t]{{0,20}}<({ADDR})>:",
+            re.IGNORECASE | re.MULTILINE,
+        )
+        self.bare_address = re.compile(rf"<?{ADDR}>?[ \t:,.]{{0,5}}")
         self.nested = re.compile(rf"<?{ADDR}>?\.\.\.\s{{0,3}}([2-5][0-9][0-9])\s")
         # qmail's own notes after the remote reply
         self.qmail_trailer = re.compile(
@@ -226,18 +233,28 @@ _HOST_HINTS = (
 )
 
 
-def find_host(text: str) -> tuple[str | None, str | None]:
-    """The remote host name and address a fragment names, e.g. "host mx[192.0.2.1] said"."""
+def find_host(text: str, last: bool = False) -> tuple[str | None, str | None]:
+    """The remote host name and address a fragment names, e.g. "host mx[192.0.2.1] said".
+
+    With `last`, the last one named wins: in a transcript the host nearest the reply is its own.
+    """
     low = text.lower()
     if not any(hint in low for hint in _HOST_HINTS):
         return None, None
     p = _p()
+    best: re.Match[str] | None = None
     for pattern in p.host:
-        m = pattern.search(text)
-        if m is None:
-            continue
-        host = m.group(1).rstrip(".")
-        ip = m.group(2) if pattern.groups >= 2 else None
+        if last:
+            for m in pattern.finditer(text):
+                if best is None or m.start() > best.start():
+                    best = m
+        else:
+            best = pattern.search(text)
+            if best is not None:
+                break
+    if best is not None:
+        host = best.group(1).rstrip(".")
+        ip = best.group(2) if best.re.groups >= 2 else None
         if ip is not None and ip.startswith("IPv6:"):
             ip = ip[5:]
         if _is_ip(host):
@@ -245,9 +262,13 @@ def find_host(text: str) -> tuple[str | None, str | None]:
         if host.lower() in ("unknown", "none"):
             return None, ip
         return host or None, ip
-    m = p.qmail_ip.search(text)
-    if m is not None:
-        return None, m.group(1) or m.group(2) or m.group(3)
+    qmail: re.Match[str] | None = None
+    for found in p.qmail_ip.finditer(text):
+        qmail = found
+        if not last:
+            break
+    if qmail is not None:
+        return None, qmail.group(1) or qmail.group(2) or qmail.group(3)
     return None, None
 
 
@@ -463,14 +484,20 @@ def analyse(
     where = context[-800:] + " " + flat[:body_start] if context else flat[:body_start]
     if command is None:
         command = (find_command(where, last=True) if where else None) or find_command(flat)
-    host, ip = find_host(where) if where.strip() else (None, None)
+    host, ip = find_host(where, last=True) if where.strip() else (None, None)
     if host is None and ip is None:
         host, ip = find_host(flat)
     if start is None and enhanced is None and origin in ("reply", "bounce-body"):
         origin = "text"
     elif origin in ("reply", "bounce-body"):
         origin = _origin_of(where + " " + flat, origin)
-    recipient = _recipient_in(where)
+    if start is not None:
+        # The raw lines before the reply keep an address alone on its line visible.
+        cut = fragment.find(start.text)
+        before = fragment[:cut] if cut >= 0 else flat[:body_start]
+        recipient = _recipient_in(context[-800:] + "\n" + before if context else before)
+    else:
+        recipient = _recipient_in(context[-800:] + "\n" + fragment if context else fragment)
     return Reply(
         text=text,
         raw=fragment if raw is None else raw,
@@ -515,13 +542,17 @@ def _first_enhanced(tokens: Sequence[CodeToken]) -> str | None:
 
 
 def _recipient_in(text: str) -> str | None:
-    """A recipient named in the context of a reply: "RCPT TO:<a@b>", "to=<a@b>", "<a@b>: ..."."""
+    """The last recipient named before a reply: "RCPT TO:<a@b>", "to=<a@b>", "<a@b>: ..." or an
+    address alone on its line (Exim, Exchange)."""
     if "@" not in text:
         return None
-    m = re.search(rf"(?:RCPT TO:\s{{0,3}}|\bto=)<?({ADDR})", text, re.IGNORECASE)
-    if m is None:
-        m = re.match(rf"\s{{0,20}}<({ADDR})>", text)
-    return m.group(1).strip(".") if m else None
+    found = None
+    for m in _p().recipient.finditer(text):
+        found = m
+    if found is None:
+        return None
+    address = found.group(1) or found.group(2) or found.group(3)
+    return address.strip(".")
 
 
 # --- detecting what was pasted ------------------------------------------------------------------
@@ -697,9 +728,14 @@ def scan_units(lines: Sequence[str], origin: str = "reply", light: bool = False)
                 i = j
             else:
                 i += 1
-                # A wrapped reply goes on in indented lines that are no replies themselves.
-                while i < n and lines[i][:1] in (" ", "\t") and not lines[i].isspace():
-                    if _starts_unit(lines[i]) or lines[i].lstrip().startswith(_TRANSCRIPT):
+                # A wrapped reply goes on in lines indented at least as deep that are no replies
+                # or addresses themselves.
+                depth = max(1, len(line) - len(line.lstrip(" \t")))
+                while i < n and not lines[i].isspace() and _indent(lines[i]) >= depth:
+                    nxt_line = lines[i].lstrip()
+                    if _starts_unit(lines[i]) or nxt_line.startswith(_TRANSCRIPT):
+                        break
+                    if "@" in nxt_line and _p().bare_address.fullmatch(nxt_line):
                         break
                     group.append(lines[i])
                     i += 1
@@ -747,6 +783,10 @@ def _enhanced_start(line: str) -> bool:
     if line.lstrip(" \t")[:1] not in _ENHANCED_FIRST:
         return False
     return _p().enhanced_line.match(line) is not None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t")) if line.strip() else 0
 
 
 def _starts_unit(line: str) -> bool:

@@ -298,3 +298,50 @@ def test_corpus_agreement() -> None:
     assert result.enhanced.ratio >= 0.97, result.disagreements
     assert result.reply.ratio >= 0.97, result.disagreements
     assert result.recipients.ratio >= 0.95
+
+
+# --- the MIME reader ----------------------------------------------------------------------------
+
+
+def test_nested_multiparts_with_awkward_boundaries() -> None:
+    data = (
+        b"From: MAILER-DAEMON@example.org\r\n"
+        b"Subject: Undelivered Mail Returned to Sender\r\n"
+        b'Content-Type: multipart/report; report-type=delivery-status;\r\n\tboundary="a(=_.+?)"\r\n'
+        b"\r\n"
+        b"--a(=_.+?)\r\n"
+        b'Content-Type: multipart/alternative; boundary="a(=_.+?)x"\r\n'
+        b"\r\n"
+        b"--a(=_.+?)x\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: base64\r\n"
+        b"\r\n"
+        # "<a@example.com>: host mx.example.com[192.0.2.1] said: 550 5.1.1 no such user", no padding
+        b"PGFAZXhhbXBsZS5jb20+OiBob3N0IG14LmV4YW1wbGUuY29tWzE5Mi4wLjIuMV0gc2FpZDogNTUwIDUu\r\n"
+        b"MS4xIG5vIHN1Y2ggdXNlcg\r\n"
+        b"--a(=_.+?)x--\r\n"
+        b"--a(=_.+?)\r\n"
+        b"Content-Type: message/delivery-status\r\n"
+        b"\r\n"
+        b"Final-Recipient: rfc822; a@example.com\r\n"
+        b"Action: failed\r\n"
+        b"Status: 5.1.1\r\n"
+        # no closing boundary: the message was cut short
+    )
+    (reply,) = parse_message(data)
+    assert (reply.recipient, reply.dsn_status, reply.message_kind) == (
+        "a@example.com",
+        "5.1.1",
+        "dsn",
+    )
+    # The DSN has no Diagnostic-Code: the reply comes from the base64 text part.
+    assert (reply.reply_code, reply.enhanced_code, reply.remote_host) == (
+        "550",
+        "5.1.1",
+        "mx.example.com",
+    )
+
+
+def test_a_pasted_bounce_without_headers() -> None:
+    body = (FIXTURES / "exim.eml").read_bytes().split(b"\n\n", 1)[1]
+    assert summary(parse_message(body)) == summary(read("exim.eml"))
