@@ -88,20 +88,30 @@ class _Patterns:
         )
         # Each pattern starts with a literal so the engine can skip ahead; they run on lowered text.
         cmd = _COMMANDS.lower()
-        self.commands = [
-            re.compile(rf"in reply to (?:pipelined )?({cmd}|end of data)\b"),
-            re.compile(rf"after (?:pipelined )?({cmd}|initial connection|end of data)\b"),
-            re.compile(rf"while sending ({cmd}|message body|end of data)\b"),
-            re.compile(rf"most progress was ({cmd})\b"),
-            re.compile(rf">>>\s{{0,3}}({cmd})\b"),
-            re.compile(rf"\bin:\s{{1,3}}({cmd})\b"),
-            re.compile(
-                r"(does not like recipient|sender was rejected|failed after i sent the message"
-                r"|my name was rejected|failed on data command)"
+        # (a literal the pattern needs, the pattern): a pattern runs only if its literal is there.
+        self.commands: list[tuple[str, re.Pattern[str]]] = [
+            ("in reply to", re.compile(rf"in reply to (?:pipelined )?({cmd}|end of data)\b")),
+            (
+                "after ",
+                re.compile(rf"after (?:pipelined )?({cmd}|initial connection|end of data)\b"),
             ),
-            re.compile(
-                r"\b(connect to|initial server greeting|connection timed out|connection refused"
-                r"|no route to host)"
+            ("while sending", re.compile(rf"while sending ({cmd}|message body|end of data)\b")),
+            ("most progress", re.compile(rf"most progress was ({cmd})\b")),
+            (">>>", re.compile(rf">>>\s{{0,3}}({cmd})\b")),
+            ("in:", re.compile(rf"\bin:\s{{1,3}}({cmd})\b")),
+            (
+                "",
+                re.compile(
+                    r"(does not like recipient|sender was rejected|failed after i sent the message"
+                    r"|my name was rejected|failed on data command)"
+                ),
+            ),
+            (
+                "",
+                re.compile(
+                    r"\b(connect to|initial server greeting|connection timed out"
+                    r"|connection refused|no route to host)"
+                ),
             ),
         ]
         self.in_reply_to = re.compile(
@@ -326,7 +336,9 @@ def find_command(text: str, last: bool = False) -> str | None:
         return None
     where = -1
     found: str | None = None
-    for pattern in _p().commands:
+    for literal, pattern in _p().commands:
+        if literal and literal not in low:
+            continue
         matches = pattern.finditer(low) if last else [pattern.search(low)]
         for m in matches:
             if m is None:
@@ -456,20 +468,20 @@ def analyse(
                 text = text[:close]
     else:
         enhanced = _first_enhanced(tokens)
-    qm = p.qmail_code.search(text)
+    qm = p.qmail_code.search(text) if "(#" in text else None
     if qm is not None:
         if enhanced is None:
             enhanced = qm.group(1)
         text = text[: qm.start()] + text[qm.end() :]
     command = None
-    ir = p.in_reply_to.search(text)
+    ir = p.in_reply_to.search(text) if "(in reply to " in text.lower() else None
     if ir is not None:
         command = find_command(ir.group(0))
         text = text[: ir.start()] + text[ir.end() :]
     closer = text[-1:]
     if closer in (")", "]") and text.count(closer) > text.count(_OPENER[closer]):
         text = text[:-1]  # the report wrapped the reply: "(reason: 550 ...)", "[554 ...]"
-    trailer = p.qmail_trailer.search(text)
+    trailer = p.qmail_trailer.search(text) if any(t in text for t in _QMAIL_TRAILERS) else None
     if trailer is not None:
         text = text[: trailer.start()]
     hashes = text.find(" ##")
@@ -513,6 +525,7 @@ def analyse(
 
 
 _OPENER = {")": "(", "]": "["}
+_QMAIL_TRAILERS = ("Giving up", "not going to try", "Other MXes")
 _LEAD_ENHANCED = re.compile(r"([245]\.[0-9]{1,3}\.[0-9]{1,3})[ \t]{1,3}")
 
 
@@ -834,7 +847,7 @@ def _reply_from_group(group: list[str], code: str, context: str, origin: str) ->
 
 def _tidy(text: str) -> str:
     p = _p()
-    ir = p.in_reply_to.search(text)
+    ir = p.in_reply_to.search(text) if "(in reply to " in text.lower() else None
     if ir is not None:
         text = text[: ir.start()] + text[ir.end() :]
     return squash(text)
@@ -985,6 +998,37 @@ def _stamp(line: str) -> str | None:
     return m.group(0) if m else None
 
 
+def _log_reply(
+    base: Reply,
+    line: str,
+    origin: str,
+    recipient: str | None,
+    host: str | None,
+    ip: str | None,
+    command: str | None,
+    dsn_status: str | None,
+    log_status: str | None,
+    queue_id: str | None,
+    timestamp: str | None,
+) -> Reply:
+    # Built directly: dataclasses.replace() costs as much as the rest of a log line's reading.
+    return Reply(
+        text=base.text,
+        raw=line,
+        reply_code=base.reply_code,
+        enhanced_code=base.enhanced_code,
+        origin=origin,
+        remote_host=host,
+        remote_ip=ip,
+        recipient=recipient,
+        smtp_command=command,
+        dsn_status=dsn_status,
+        log_status=log_status,
+        queue_id=queue_id,
+        timestamp=timestamp,
+    )
+
+
 def _postfix(line: str) -> Reply | None:
     p = _p()
     sm = p.pf_status.search(line)
@@ -1002,17 +1046,18 @@ def _postfix(line: str) -> Reply | None:
             host, ip = name, relay.group(2)
     qm = p.pf_queue.search(line)
     dsn = p.pf_dsn.search(line)
-    return replace(
+    return _log_reply(
         reply,
-        raw=line,
-        origin="postfix",
-        recipient=to.group(1) or None,
-        remote_host=host,
-        remote_ip=ip,
-        dsn_status=valid_enhanced(dsn.group(1)) if dsn else None,
-        log_status=status,
-        queue_id=qm.group(1) if qm else None,
-        timestamp=_stamp(line),
+        line,
+        "postfix",
+        to.group(1) or None,
+        host,
+        ip,
+        reply.smtp_command,
+        valid_enhanced(dsn.group(1)) if dsn else None,
+        status,
+        qm.group(1) if qm else None,
+        _stamp(line),
     )
 
 
@@ -1029,17 +1074,18 @@ def _postfix_reject(line: str) -> Reply | None:
         m.group(1), m.group(1)
     )
     qm = re.search(r"\]: (NOQUEUE|[0-9A-Za-z]{5,20}): ", line)
-    return replace(
+    return _log_reply(
         reply,
-        raw=line,
-        origin="postfix",
-        recipient=recipient.group(1) if recipient else None,
-        remote_host=None,
-        remote_ip=None,
-        smtp_command=command,
-        log_status="reject",
-        queue_id=qm.group(1) if qm and qm.group(1) != "NOQUEUE" else None,
-        timestamp=_stamp(line),
+        line,
+        "postfix",
+        recipient.group(1) if recipient else None,
+        None,
+        None,
+        command,
+        None,
+        "reject",
+        qm.group(1) if qm and qm.group(1) != "NOQUEUE" else None,
+        _stamp(line),
     )
 
 
@@ -1064,18 +1110,18 @@ def _exim(line: str) -> Reply | None:
         host, ip = hm.group(1), hm.group(2)
         if _is_ip(host):
             host, ip = None, host
-    command = reply.smtp_command
-    return replace(
+    return _log_reply(
         reply,
-        raw=line,
-        origin="exim",
-        recipient=clean_address(address) or address,
-        remote_host=host,
-        remote_ip=ip,
-        smtp_command=command,
-        log_status=flag,
-        queue_id=queue_id,
-        timestamp=stamp,
+        line,
+        "exim",
+        clean_address(address) or address,
+        host,
+        ip,
+        reply.smtp_command,
+        None,
+        flag,
+        queue_id,
+        stamp,
     )
 
 
@@ -1113,15 +1159,16 @@ def _sendmail(line: str) -> Reply | None:
             host = wm.group(1)
     dsn = p.pf_dsn.search(line)
     qm = p.sm_queue.search(line)
-    return replace(
+    return _log_reply(
         reply,
-        raw=line,
-        origin="sendmail",
-        recipient=clean_address(to.group(1)) or to.group(1),
-        remote_host=host,
-        remote_ip=ip,
-        dsn_status=valid_enhanced(dsn.group(1)) if dsn else None,
-        log_status=status,
-        queue_id=qm.group(1) if qm else None,
-        timestamp=_stamp(line),
+        line,
+        "sendmail",
+        clean_address(to.group(1)) or to.group(1),
+        host,
+        ip,
+        reply.smtp_command,
+        valid_enhanced(dsn.group(1)) if dsn else None,
+        status,
+        qm.group(1) if qm else None,
+        _stamp(line),
     )
