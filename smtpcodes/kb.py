@@ -1,0 +1,1094 @@
+"""The diagnosis knowledge base: categories, providers, text rules and vendor code meanings.
+
+Everything lives in plain data files (data/categories.csv, providers.csv, rules.jsonl,
+vendor-codes.csv); each entry carries its source and the date it was checked. Nothing is read or
+compiled at import time: each file is loaded and validated on first use, and the rule matcher is
+built on the first call to :func:`match_rules`.
+
+Rules match case-insensitively. A regex rule must pass :func:`check_pattern`, which accepts only
+a small, linear-time subset of Python's ``re`` syntax, so that no reply text (however hostile)
+can make the matcher backtrack for long.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import types
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from smtpcodes._data import read_csv, read_jsonl
+
+__all__ = [
+    "CATEGORY_IDS",
+    "CONFIDENCES",
+    "MAX_REPEAT",
+    "PARTIES",
+    "PRIORITIES",
+    "RETRY_VALUES",
+    "Category",
+    "Provider",
+    "Rule",
+    "RuleMatch",
+    "VendorCode",
+    "categories",
+    "category",
+    "check_pattern",
+    "match_rules",
+    "normalize_text",
+    "patterns_compiled",
+    "provider",
+    "provider_for_host",
+    "providers",
+    "rules",
+    "vendor_codes",
+]
+
+#: The category ids, in display order. They are a public JSON contract: never rename one.
+CATEGORY_IDS: tuple[str, ...] = (
+    "user-unknown",
+    "mailbox-full",
+    "mailbox-disabled",
+    "mailbox-moved",
+    "domain-unknown",
+    "domain-rejects-mail",
+    "recipient-filtered",
+    "message-too-large",
+    "spam-content",
+    "virus",
+    "content-rejected",
+    "authentication",
+    "reverse-dns",
+    "blocklisted",
+    "reputation",
+    "rate-limited",
+    "greylisted",
+    "sender-rejected",
+    "relay-denied",
+    "policy",
+    "tls-required",
+    "auth-required",
+    "network",
+    "expired",
+    "system-error",
+    "system-full",
+    "protocol",
+    "mailer-error",
+    "delivered",
+    "auto-reply",
+    "feedback",
+    "suppressed",
+    "undetermined",
+)
+
+#: Who must act. Categories that are not failures (delivered, auto-reply, feedback) have no party.
+PARTIES: tuple[str, ...] = ("sender", "sender-dns", "recipient", "receiving-site", "network")
+#: yes: the normal retry will do; later: retry after waiting or fixing something;
+#: no: do not resend as is.
+RETRY_VALUES: tuple[str, ...] = ("yes", "later", "no")
+CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
+#: Which rule wins when several match (higher first, then the longer match): 3 a token that reverses
+#: what the rest of the text says, 2 provider code tokens, 1 provider wording, 0 text any MTA may
+#: send, -1 broad fallbacks and wrappers whose real reason usually follows.
+PRIORITIES: tuple[int, ...] = (3, 2, 1, 0, -1)
+#: The largest repeat count a rule pattern may use ({0,MAX_REPEAT}); it bounds the work per
+#: position of the text.
+MAX_REPEAT = 300
+#: A regex rule needs a literal of at least this length that every match contains (the pre-filter).
+MIN_LITERAL = 3
+
+_NON_BOUNCES = frozenset({"delivered", "auto-reply", "feedback"})
+_DATE = r"\d{4}-\d{2}-\d{2}\Z"
+_ENHANCED = r"[245]\.\d{1,3}\.\d{1,3}"
+_CODE_SPEC = rf"{_ENHANCED}(?:-{_ENHANCED})?(?:/{_ENHANCED}(?:-{_ENHANCED})?)*\Z"
+_REPLY_SPEC = r"[2-5]\d\d(?:/[2-5]\d\d)*\Z"
+_SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*\Z"
+_FLAGS = re.IGNORECASE | re.ASCII
+
+
+@functools.cache
+def _rx(pattern: str) -> re.Pattern[str]:
+    """A helper pattern, compiled on first use: importing this module compiles nothing."""
+    return re.compile(pattern)
+
+
+@dataclass(frozen=True)
+class Category:
+    """A diagnosis category: what a failure means, who must act and whether to retry."""
+
+    id: str
+    title: str
+    description: str
+    action: str
+    party: str
+    retry: str
+    sisimai: tuple[str, ...]
+    ses_bounce_type: str
+    ses_bounce_subtype: str
+    source: str
+
+    @property
+    def sisimai_reason(self) -> str | None:
+        """The canonical Sisimai reason name used when comparing with Sisimai, or None."""
+        return self.sisimai[0] if self.sisimai else None
+
+    @property
+    def is_failure(self) -> bool:
+        return self.id not in _NON_BOUNCES
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "action": self.action,
+            "party": self.party or None,
+            "retry": self.retry,
+            "sisimai": list(self.sisimai),
+            "ses_bounce_type": self.ses_bounce_type or None,
+            "ses_bounce_subtype": self.ses_bounce_subtype or None,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class Provider:
+    """A mailbox provider, filtering service, blocklist or MTA whose texts the rules know."""
+
+    id: str
+    name: str
+    hosts: tuple[str, ...]
+    source: str
+    checked: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "hosts": list(self.hosts),
+            "source": self.source,
+            "checked": self.checked,
+        }
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A text rule: when ``match`` is found in a reply, the reply means ``category``."""
+
+    id: str
+    provider: str
+    match: str
+    match_type: str
+    reply: str | None
+    enhanced: str | None
+    category: str
+    retry: str
+    party: str
+    meaning: str
+    advice: str
+    priority: int
+    confidence: str
+    source: str
+    checked: str
+
+    def to_json(self) -> dict[str, object]:
+        """The rule as in data/rules.jsonl."""
+        return {
+            "id": self.id,
+            "provider": self.provider,
+            "match": self.match,
+            "match_type": self.match_type,
+            "reply": self.reply,
+            "enhanced": self.enhanced,
+            "category": self.category,
+            "retry": self.retry,
+            "party": self.party or None,
+            "meaning": self.meaning,
+            "advice": self.advice,
+            "priority": self.priority,
+            "confidence": self.confidence,
+            "source": self.source,
+            "checked": self.checked,
+        }
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    """A rule that matched, with the text it matched (from :func:`normalize_text` of the input)."""
+
+    rule: Rule
+    matched: str
+
+    def to_json(self) -> dict[str, object]:
+        return {"rule": self.rule.id, "matched": self.matched}
+
+
+@dataclass(frozen=True)
+class VendorCode:
+    """A provider's own meaning for an enhanced code (or a range of them) that it sends."""
+
+    code: str
+    provider: str
+    meaning: str
+    category: str
+    advice: str
+    source: str
+    checked: str
+    confidence: str
+    first: tuple[int, int, int]
+    last: tuple[int, int, int]
+
+    def covers(self, code: tuple[int, int, int]) -> bool:
+        """Whether an enhanced code, as (class, subject, detail), is this code or in its range."""
+        return self.first <= code <= self.last
+
+    @property
+    def is_range(self) -> bool:
+        return self.first != self.last
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "provider": self.provider,
+            "code": self.code,
+            "meaning": self.meaning,
+            "category": self.category,
+            "advice": self.advice,
+            "source": self.source,
+            "checked": self.checked,
+            "confidence": self.confidence,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+class _DataError(ValueError):
+    def __init__(self, name: str, line: int, message: str) -> None:
+        super().__init__(f"{name}:{line}: {message}")
+
+
+def _require(ok: bool, name: str, line: int, message: str) -> None:
+    if not ok:
+        raise _DataError(name, line, message)
+
+
+@functools.cache
+def categories() -> Mapping[str, Category]:
+    """Every category by id, in the order of :data:`CATEGORY_IDS`."""
+    name = "categories.csv"
+    found: dict[str, Category] = {}
+    for line, row in enumerate(read_csv(name), start=2):
+        cid = row["id"]
+        _require(cid in CATEGORY_IDS, name, line, f"unknown category id {cid!r}")
+        _require(cid not in found, name, line, f"duplicate category id {cid!r}")
+        party = row["party"]
+        if cid in _NON_BOUNCES:
+            _require(party == "", name, line, f"{cid} has no party")
+        else:
+            _require(party in PARTIES, name, line, f"bad party {party!r}")
+        _require(row["retry"] in RETRY_VALUES, name, line, f"bad retry {row['retry']!r}")
+        for field in ("title", "description", "action", "source"):
+            _require(bool(row[field].strip()), name, line, f"empty {field}")
+        found[cid] = Category(
+            id=cid,
+            title=row["title"],
+            description=row["description"],
+            action=row["action"],
+            party=party,
+            retry=row["retry"],
+            sisimai=tuple(row["sisimai"].split()),
+            ses_bounce_type=row["ses_bounce_type"],
+            ses_bounce_subtype=row["ses_bounce_subtype"],
+            source=row["source"],
+        )
+    missing = [cid for cid in CATEGORY_IDS if cid not in found]
+    _require(not missing, name, 0, f"missing categories {missing}")
+    return types.MappingProxyType({cid: found[cid] for cid in CATEGORY_IDS})
+
+
+def category(category_id: str) -> Category:
+    """The category with this id; KeyError if there is none."""
+    return categories()[category_id]
+
+
+@functools.cache
+def providers() -> Mapping[str, Provider]:
+    """Every provider by id, in file order."""
+    name = "providers.csv"
+    found: dict[str, Provider] = {}
+    for line, row in enumerate(read_csv(name), start=2):
+        pid = row["id"]
+        _require(bool(_rx(_SLUG).match(pid)), name, line, f"bad provider id {pid!r}")
+        _require(pid not in found, name, line, f"duplicate provider id {pid!r}")
+        _require(bool(row["name"].strip()), name, line, "empty name")
+        _require(bool(row["source"].strip()), name, line, "empty source")
+        _require(bool(_rx(_DATE).match(row["checked"])), name, line, "checked is not YYYY-MM-DD")
+        hosts = tuple(h.lower().strip(".") for h in row["hosts"].split())
+        found[pid] = Provider(pid, row["name"], hosts, row["source"], row["checked"])
+    return types.MappingProxyType(found)
+
+
+def provider(provider_id: str) -> Provider:
+    """The provider with this id; KeyError if there is none."""
+    return providers()[provider_id]
+
+
+@functools.cache
+def _host_suffixes() -> Mapping[str, Provider]:
+    by_suffix: dict[str, Provider] = {}
+    for prov in providers().values():
+        for host in prov.hosts:
+            by_suffix.setdefault(host, prov)
+    return by_suffix
+
+
+def provider_for_host(host: str) -> Provider | None:
+    """The provider whose host suffix ends the host name on a dot boundary; the longest suffix wins.
+
+    ``gmail-smtp-in.l.google.com`` -> gmail; ``x.olc.protection.outlook.com`` -> outlook-com, while
+    ``x.mail.protection.outlook.com`` -> microsoft365. Case and a trailing dot do not matter.
+    """
+    name = host.strip().strip(".").lower()
+    if not name:
+        return None
+    table = _host_suffixes()
+    # Walk from the full name towards the shortest suffix, so the longest suffix is found first.
+    while True:
+        found = table.get(name)
+        if found is not None:
+            return found
+        dot = name.find(".")
+        if dot < 0:
+            return None
+        name = name[dot + 1 :]
+
+
+def _optional(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+@functools.cache
+def rules() -> tuple[Rule, ...]:
+    """Every text rule, in file order, validated (ids, categories, patterns, sources, dates)."""
+    name = "rules.jsonl"
+    known_providers = providers()
+    known_categories = categories()
+    seen: set[str] = set()
+    loaded: list[Rule] = []
+    for line, obj in enumerate(read_jsonl(name), start=1):
+        rid = obj.get("id", "")
+        _require(
+            isinstance(rid, str) and bool(_rx(_SLUG).match(rid)), name, line, f"bad id {rid!r}"
+        )
+        _require(rid not in seen, name, line, f"duplicate id {rid!r}")
+        seen.add(rid)
+        _require(obj.get("provider") in known_providers, name, line, "unknown provider")
+        _require(obj.get("category") in known_categories, name, line, "unknown category")
+        _require(obj.get("retry") in RETRY_VALUES, name, line, "bad retry")
+        cat = known_categories[obj["category"]]
+        party = obj.get("party", "")
+        if cat.is_failure:
+            _require(party in PARTIES, name, line, f"bad party {party!r}")
+        else:
+            _require(party in ("", *PARTIES), name, line, f"bad party {party!r}")
+        priority = obj.get("priority")
+        _require(type(priority) is int and priority in PRIORITIES, name, line, "bad priority")
+        assert isinstance(priority, int)
+        _require(obj.get("confidence") in CONFIDENCES, name, line, "bad confidence")
+        match_type = str(obj.get("match_type"))
+        match = obj.get("match", "")
+        _require(isinstance(match, str) and len(match.strip()) >= MIN_LITERAL, name, line, "match")
+        if match_type == "regex":
+            # The safety analysis only; compiling waits for the first text the pre-filter lets
+            # through (tests compile every pattern through check_pattern).
+            try:
+                _analyse(match)
+            except _Unsafe as exc:
+                raise _DataError(name, line, f"unsafe pattern: {exc}") from None
+        else:
+            _require(match_type == "substring", name, line, f"bad match_type {match_type!r}")
+        reply, enhanced = _optional(obj.get("reply")), _optional(obj.get("enhanced"))
+        _require(reply is None or bool(_rx(_REPLY_SPEC).match(reply)), name, line, "bad reply")
+        _require(
+            enhanced is None or bool(_rx(_CODE_SPEC).match(enhanced)), name, line, "bad enhanced"
+        )
+        for field in ("meaning", "advice", "source"):
+            _require(bool(str(obj.get(field, "")).strip()), name, line, f"empty {field}")
+        _require(
+            bool(_rx(_DATE).match(str(obj.get("checked", "")))), name, line, "bad checked date"
+        )
+        loaded.append(
+            Rule(
+                id=rid,
+                provider=obj["provider"],
+                match=match,
+                match_type=match_type,
+                reply=reply,
+                enhanced=enhanced,
+                category=obj["category"],
+                retry=obj["retry"],
+                party=party,
+                meaning=obj["meaning"],
+                advice=obj["advice"],
+                priority=priority,
+                confidence=obj["confidence"],
+                source=obj["source"],
+                checked=obj["checked"],
+            )
+        )
+    return tuple(loaded)
+
+
+def _parse_code(text: str) -> tuple[int, int, int] | None:
+    parts = text.strip().split(".")
+    if len(parts) != 3 or not all(p.isdigit() and p.isascii() for p in parts):
+        return None
+    cls, subject, detail = (int(p) for p in parts)
+    if cls not in (2, 4, 5) or len(parts[1]) > 3 or len(parts[2]) > 3:
+        return None
+    return cls, subject, detail
+
+
+@functools.cache
+def _vendor_table() -> tuple[VendorCode, ...]:
+    name = "vendor-codes.csv"
+    known_providers = providers()
+    table: list[VendorCode] = []
+    for line, row in enumerate(read_csv(name), start=2):
+        first_text, _, last_text = row["code"].partition("-")
+        first = _parse_code(first_text)
+        last = _parse_code(last_text) if last_text else first
+        _require(first is not None and last is not None, name, line, f"bad code {row['code']!r}")
+        assert first is not None and last is not None
+        _require(first[:2] == last[:2] and first <= last, name, line, "range crosses class/subject")
+        _require(row["provider"] in known_providers, name, line, "unknown provider")
+        _require(row["category"] in categories(), name, line, "unknown category")
+        _require(row["confidence"] in CONFIDENCES, name, line, "bad confidence")
+        _require(bool(_rx(_DATE).match(row["checked"])), name, line, "bad checked date")
+        for field in ("meaning", "advice", "source"):
+            _require(bool(row[field].strip()), name, line, f"empty {field}")
+        table.append(
+            VendorCode(
+                code=row["code"],
+                provider=row["provider"],
+                meaning=row["meaning"],
+                category=row["category"],
+                advice=row["advice"],
+                source=row["source"],
+                checked=row["checked"],
+                confidence=row["confidence"],
+                first=first,
+                last=last,
+            )
+        )
+    return tuple(table)
+
+
+def vendor_codes(code: str) -> list[VendorCode]:
+    """Providers' own meanings for an enhanced code as sent (``5.7.708``), exact entries first.
+
+    A range entry (``5.7.606-5.7.649``) covers the codes of the same class and subject between its
+    ends. A string that is not an enhanced code gives an empty list.
+    """
+    parsed = _parse_code(code)
+    if parsed is None:
+        return []
+    found = [v for v in _vendor_table() if v.covers(parsed)]
+    found.sort(key=lambda v: v.last[2] - v.first[2])
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Pattern safety: a whitelist parser for the regex subset rules may use
+
+
+class _Unsafe(Exception):
+    pass
+
+
+_ALL = frozenset(range(128))
+_DIGITS = frozenset(range(ord("0"), ord("9") + 1))
+_SPACE = frozenset(map(ord, " \t\n\r\f\v"))
+_WORDCH = frozenset(
+    [*range(ord("a"), ord("z") + 1), *range(ord("A"), ord("Z") + 1), *_DIGITS, ord("_")]
+)
+_ESCAPE_SETS: dict[str, tuple[frozenset[int], bool]] = {
+    # (ASCII members, whether it also matches non-ASCII characters)
+    "d": (_DIGITS, False),
+    "D": (_ALL - _DIGITS, True),
+    "s": (_SPACE, False),
+    "S": (_ALL - _SPACE, True),
+    "w": (_WORDCH, False),
+    "W": (_ALL - _WORDCH, True),
+}
+_ZERO_WIDTH_ESCAPES = frozenset("bBAZ")
+_LITERAL_ESCAPES = frozenset(".^$*+?()[]{}|\\/-#:@!%&=,;'\"<>~`_ ")
+_CONTROL_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "v": "\v"}
+
+
+# The parser's node types are plain slotted classes: a dataclass costs about a millisecond of
+# import time each, and this module is imported on every CLI start.
+
+
+class _CharSet:
+    __slots__ = ("ascii", "other")
+
+    def __init__(self, ascii: frozenset[int], other: bool) -> None:
+        self.ascii = ascii
+        self.other = other  # matches some non-ASCII characters too
+
+    def overlaps(self, other: _CharSet) -> bool:
+        return bool(self.ascii & other.ascii) or (self.other and other.other)
+
+    def union(self, other: _CharSet) -> _CharSet:
+        return _CharSet(self.ascii | other.ascii, self.other or other.other)
+
+
+def _fold(chars: Iterable[int]) -> frozenset[int]:
+    # Patterns run with IGNORECASE | ASCII: a letter stands for both of its cases.
+    folded: set[int] = set()
+    for c in chars:
+        folded.add(c)
+        ch = chr(c)
+        if ch.isascii() and ch.isalpha():
+            folded.add(ord(ch.lower()))
+            folded.add(ord(ch.upper()))
+    return frozenset(folded)
+
+
+class _Atom:
+    __slots__ = ("chars", "literal")
+
+    def __init__(self, chars: _CharSet, literal: str | None) -> None:
+        self.chars = chars
+        self.literal = literal  # the character when the atom is one plain character
+
+
+@functools.cache
+def _literal_atom(ch: str) -> _Atom:
+    return _Atom(_CharSet(_fold([ord(ch)]), not ch.isascii()), ch)
+
+
+class _Group:
+    __slots__ = ("branches",)
+
+    def __init__(self, branches: tuple[tuple[_Item, ...], ...]) -> None:
+        self.branches = branches
+
+
+class _ZeroWidth:
+    __slots__ = ("lookahead", "word_boundary")
+
+    def __init__(self, lookahead: _Group | None, word_boundary: bool = False) -> None:
+        self.lookahead = lookahead  # the assertion's content when it is a lookahead
+        self.word_boundary = word_boundary  # \\b
+
+
+class _Item:
+    __slots__ = ("high", "low", "node")
+
+    def __init__(self, node: _Atom | _Group | _ZeroWidth, low: int, high: int) -> None:
+        self.node = node
+        self.low = low
+        self.high = high
+
+
+class _PatternParser:
+    def __init__(self, pattern: str) -> None:
+        self.p = pattern
+        self.i = 0
+
+    def fail(self, message: str) -> _Unsafe:
+        return _Unsafe(f"{message} at offset {self.i}")
+
+    def peek(self) -> str:
+        return self.p[self.i] if self.i < len(self.p) else ""
+
+    def take(self) -> str:
+        ch = self.peek()
+        if not ch:
+            raise self.fail("unexpected end of pattern")
+        self.i += 1
+        return ch
+
+    def parse(self) -> _Group:
+        group = self.alternation()
+        if self.i != len(self.p):
+            raise self.fail(f"unexpected {self.peek()!r}")
+        return group
+
+    def alternation(self) -> _Group:
+        branches = [self.sequence()]
+        while self.peek() == "|":
+            self.i += 1
+            branches.append(self.sequence())
+        return _Group(tuple(branches))
+
+    def sequence(self) -> tuple[_Item, ...]:
+        items: list[_Item] = []
+        while self.peek() not in ("", "|", ")"):
+            node = self.atom()
+            low, high = self.quantifier()
+            if isinstance(node, _ZeroWidth) and (low, high) != (1, 1):
+                raise self.fail("quantified assertion")
+            items.append(_Item(node, low, high))
+        return tuple(items)
+
+    def quantifier(self) -> tuple[int, int]:
+        ch = self.peek()
+        if ch in ("*", "+"):
+            raise self.fail(f"unbounded quantifier {ch!r}; use {{0,N}} with N <= {MAX_REPEAT}")
+        if ch == "?":
+            self.i += 1
+            low, high = 0, 1
+        elif ch == "{":
+            close = self.p.find("}", self.i)
+            body = self.p[self.i + 1 : close] if close > 0 else ""
+            match = re.fullmatch(r"(\d{0,4})(,(\d{0,4}))?", body)
+            if close < 0 or match is None:
+                raise self.fail("bad repeat")
+            self.i = close + 1
+            low = int(match.group(1) or 0)
+            if match.group(2) is None:
+                high = low
+            elif match.group(3):
+                high = int(match.group(3))
+            else:
+                raise self.fail(f"unbounded repeat; use {{{low},N}} with N <= {MAX_REPEAT}")
+            if high < low or high > MAX_REPEAT:
+                raise self.fail(f"repeat bound must be <= {MAX_REPEAT}")
+        else:
+            return 1, 1
+        if self.peek() == "?":  # lazy: same worst case
+            self.i += 1
+        if self.peek() in ("*", "+", "?", "{"):
+            raise self.fail("nested quantifier")
+        return low, high
+
+    def atom(self) -> _Atom | _Group | _ZeroWidth:
+        ch = self.take()
+        if ch == "(":
+            lookahead = False
+            if self.p.startswith("?:", self.i):
+                self.i += 2
+            elif self.p.startswith("?=", self.i) or self.p.startswith("?!", self.i):
+                self.i += 2
+                lookahead = True
+            elif self.peek() == "?":
+                raise self.fail("unsupported group type")
+            group = self.alternation()
+            if self.take() != ")":
+                raise self.fail("missing )")
+            return _ZeroWidth(group) if lookahead else group
+        if ch in ("^", "$"):
+            return _ZeroWidth(None)
+        if ch == ".":
+            return _Atom(_CharSet(_ALL - {ord("\n")}, True), None)
+        if ch == "[":
+            return self.char_class()
+        if ch == "\\":
+            return self.escape()
+        if ch in ("*", "+", "?", "{"):
+            raise self.fail(f"nothing to repeat before {ch!r}")
+        if ch in (")", "]", "}"):
+            raise self.fail(f"unbalanced {ch!r}")
+        return _literal_atom(ch)
+
+    def escape(self) -> _Atom | _ZeroWidth:
+        ch = self.take()
+        if ch in _ZERO_WIDTH_ESCAPES:
+            return _ZeroWidth(None, word_boundary=ch == "b")
+        if ch in _ESCAPE_SETS:
+            members, other = _ESCAPE_SETS[ch]
+            return _Atom(_CharSet(members, other), None)
+        if ch in _CONTROL_ESCAPES:
+            lit = _CONTROL_ESCAPES[ch]
+            return _Atom(_CharSet(frozenset([ord(lit)]), False), lit)
+        if ch in _LITERAL_ESCAPES:
+            return _literal_atom(ch)
+        raise self.fail(f"unsupported escape \\{ch}")
+
+    def char_class(self) -> _Atom:
+        negate = self.peek() == "^"
+        if negate:
+            self.i += 1
+        members: set[int] = set()
+        other = False
+        first = True
+        while True:
+            ch = self.take()
+            if ch == "]" and not first:
+                break
+            first = False
+            if ch == "[":
+                raise self.fail("nested class")
+            if ch == "\\":
+                esc = self.take()
+                if esc in _ESCAPE_SETS:
+                    extra, extra_other = _ESCAPE_SETS[esc]
+                    members |= extra
+                    other = other or extra_other
+                    continue
+                if esc in _CONTROL_ESCAPES:
+                    ch = _CONTROL_ESCAPES[esc]
+                elif esc in _LITERAL_ESCAPES:
+                    ch = esc
+                else:
+                    raise self.fail(f"unsupported escape \\{esc} in class")
+            if self.peek() == "-" and self.p[self.i + 1 : self.i + 2] not in ("]", ""):
+                self.i += 1
+                end = self.take()
+                if end == "\\":
+                    end = self.take()
+                    if end not in _LITERAL_ESCAPES:
+                        raise self.fail("unsupported range end")
+                if ord(end) < ord(ch):
+                    raise self.fail("bad range")
+                span = range(ord(ch), ord(end) + 1)
+                members |= {c for c in span if c < 128}
+                other = other or ord(end) >= 128
+            else:
+                if ord(ch) < 128:
+                    members.add(ord(ch))
+                else:
+                    other = True
+        folded = _fold(members)
+        if negate:
+            return _Atom(_CharSet(_ALL - folded, True), None)
+        return _Atom(_CharSet(folded, other), None)
+
+
+def _check_linear(items: tuple[_Item, ...], pending: _CharSet | None) -> _CharSet | None:
+    """Reject a variable-length repeat that can take characters an earlier open repeat could take.
+
+    ``pending`` is what an earlier repeat of variable length could still absorb; it stays open
+    until a required character it cannot match. Two repeats over the same characters with no
+    such character between them (``.{0,99}\\s{0,9}``, ``.{0,99}a.{0,99}``) make the engine try
+    every split between them, which multiplies their bounds.
+    """
+    for item in items:
+        node = item.node
+        if isinstance(node, _ZeroWidth):
+            if node.lookahead is not None:
+                for branch in node.lookahead.branches:
+                    _check_linear(branch, None)
+            continue
+        if isinstance(node, _Group):
+            if item.high > 1:
+                raise _Unsafe("repeated group; repeat single characters or classes only")
+            outs = [_check_linear(branch, pending) for branch in node.branches]
+            if item.low == 0:
+                outs.append(pending)
+            merged: _CharSet | None = None
+            for out in outs:
+                if out is not None:
+                    merged = out if merged is None else merged.union(out)
+            pending = merged
+            continue
+        chars = node.chars
+        if item.high > 1 and item.low != item.high:
+            if pending is not None and pending.overlaps(chars):
+                raise _Unsafe("adjacent repeats can match the same characters")
+            pending = chars if item.low >= 1 or pending is None else pending.union(chars)
+        elif item.low == 0:
+            pending = None if pending is None else pending.union(chars)
+        elif pending is not None and not pending.overlaps(chars):
+            # A character the open repeat cannot take ends it: the split point is fixed.
+            pending = None
+    return pending
+
+
+# A required literal: its lower-cased text and whether a word boundary (\\b) holds at its start
+# and at its end, which lets a whole-word lookup stand in for the substring test.
+_Lit = tuple[str, bool, bool]
+_MAX_EXPANSION = 32
+
+
+def _pure_literal(group: _Group) -> list[str] | None:
+    """The strings of a group whose branches are plain literal characters, like (?:OFR|LPN)."""
+    found: list[str] = []
+    for branch in group.branches:
+        chars: list[str] = []
+        for item in branch:
+            node = item.node
+            if not isinstance(node, _Atom) or node.literal is None or item.low != item.high:
+                return None
+            chars.append(node.literal * item.low)
+        found.append("".join(chars).lower())
+    return found
+
+
+def _required_literals(
+    branch: tuple[_Item, ...], left_ctx: bool, right_ctx: bool
+) -> frozenset[_Lit] | None:
+    """Strings of which every match of the branch contains at least one, or None if there are none.
+
+    Runs of literal characters are joined, through small literal alternations (``IB(?:504|607)``
+    gives ib504 and ib607), and the best run or group is kept: one whose strings all hold a whole
+    word, then the longest shortest string.
+    """
+
+    def boundary(index: int, step: int, ctx: bool) -> bool:
+        j = index + step
+        while 0 <= j < len(branch):
+            node = branch[j].node
+            if not isinstance(node, _ZeroWidth):
+                return False
+            if node.word_boundary:
+                return True
+            j += step
+        return ctx
+
+    candidates: list[frozenset[_Lit]] = []
+    run: list[str] = []
+    span = [0, 0]  # indexes of the run's first and last items
+
+    def flush() -> None:
+        if run and any(run):
+            left, right = boundary(span[0], -1, left_ctx), boundary(span[1], 1, right_ctx)
+            candidates.append(frozenset((text, left, right) for text in run))
+        run.clear()
+
+    for index, item in enumerate(branch):
+        node = item.node
+        if isinstance(node, _ZeroWidth):
+            continue
+        strings: list[str] | None = None
+        if isinstance(node, _Atom) and node.literal is not None and item.low == item.high >= 1:
+            strings = [(node.literal * item.low).lower()]
+        elif isinstance(node, _Atom) and node.literal is not None and item.high == 1:
+            strings = [node.literal.lower(), ""]  # an optional character: x?
+        elif isinstance(node, _Group) and item.high == 1:
+            strings = _pure_literal(node)
+            if strings is not None and item.low == 0:
+                strings = [*strings, ""]
+        if strings is not None and len(run or [""]) * len(strings) <= _MAX_EXPANSION:
+            if not run:
+                run.append("")
+                span[0] = index
+            run[:] = [head + tail for head in run for tail in strings]
+            span[1] = index
+            continue
+        flush()
+        if isinstance(node, _Group) and item.low >= 1:
+            found = _group_literals(
+                node, boundary(index, -1, left_ctx), boundary(index, 1, right_ctx)
+            )
+            if found is not None:
+                candidates.append(found)
+    flush()
+    candidates = [c for c in candidates if all(text for text, _, _ in c)]
+    if not candidates:
+        return None
+    return max(
+        candidates,
+        key=lambda c: (
+            all(_anchor_word(lit) is not None for lit in c),
+            min(len(text) for text, _, _ in c),
+            -len(c),
+        ),
+    )
+
+
+def _group_literals(group: _Group, left_ctx: bool, right_ctx: bool) -> frozenset[_Lit] | None:
+    union: set[_Lit] = set()
+    for branch in group.branches:
+        found = _required_literals(branch, left_ctx, right_ctx)
+        if found is None:
+            return None
+        union |= found
+    return frozenset(union)
+
+
+@functools.lru_cache(maxsize=1024)
+def _analyse(pattern: str) -> frozenset[_Lit]:
+    """The required literals of a pattern our parser accepts; raises _Unsafe otherwise."""
+    tree = _PatternParser(pattern).parse()
+    for branch in tree.branches:
+        _check_linear(branch, None)
+    literals = _group_literals(tree, False, False)
+    if literals is None or min(len(text.strip()) for text, _, _ in literals) < MIN_LITERAL:
+        raise _Unsafe(
+            f"needs a literal of {MIN_LITERAL}+ characters that every match contains "
+            "(in each alternative), for the pre-filter"
+        )
+    return literals
+
+
+def check_pattern(pattern: str) -> str | None:
+    """Why a rule regex is unsafe or unusable, or None when it is fine.
+
+    Accepted: literals, escapes, classes, ``.``, groups ``(...)`` ``(?:...)``, lookaheads,
+    alternation, anchors, and the quantifiers ``?`` and ``{m,n}`` with n <= :data:`MAX_REPEAT`.
+    Refused: ``*``, ``+`` and ``{m,}`` (unbounded), repeated groups (``(ab){2,5}``, the road to
+    nested quantifiers), two variable repeats in a row that can take the same characters
+    (``[^x]{0,99}\\s{0,9}``), back-references, lookbehinds and inline flags, and any pattern with
+    no literal of 3+ characters that every match contains.
+    """
+    try:
+        re.compile(pattern, _FLAGS)
+    except re.error as exc:
+        return f"does not compile: {exc}"
+    try:
+        _analyse(pattern)
+    except _Unsafe as exc:
+        return str(exc)
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Matching
+
+_CONT_MIDLINE = rf"(?<=\s)[245]\d\d-{_ENHANCED}[ \t]"
+_CONT_LINE = rf"[ \t]*[245]\d\d[- ](?:{_ENHANCED}[ \t])?"
+_MULTI_FIRST = r"[ \t]*[245]\d\d-"
+_SPACES = r"\s+"
+_WORD = r"[a-z0-9]+"
+
+
+def normalize_text(text: str) -> str:
+    """The text rules are matched against: multi-line reply prefixes removed, whitespace collapsed.
+
+    In a multi-line reply (RFC 5321 section 4.2.1) every line after a ``550-...`` line starts
+    again with the code; that prefix is dropped so sentences split over lines match. A flattened
+    reply keeps ``550-5.7.1 `` markers mid-line; those are dropped too. The first line keeps its
+    code.
+    """
+    lines = text.splitlines()
+    if len(lines) > 1:
+        kept = [lines[0]]
+        for previous, line in itertools.pairwise(lines):
+            prefix = _rx(_CONT_LINE).match(line) if _rx(_MULTI_FIRST).match(previous) else None
+            if prefix is not None:
+                line = line[prefix.end() :]
+            kept.append(line)
+        text = " ".join(kept)
+    text = _rx(_CONT_MIDLINE).sub("", text)
+    return _rx(_SPACES).sub(" ", text).strip()
+
+
+class _Matcher:
+    __slots__ = ("always", "by_word", "needles", "patterns")
+
+    def __init__(
+        self,
+        by_word: Mapping[str, tuple[tuple[str, int], ...]],
+        always: tuple[tuple[str, int], ...],
+        needles: Mapping[int, str],
+        patterns: Mapping[int, str],
+    ) -> None:
+        # (lower-cased literal, rule index) pairs: looked up by a whole word each contains,
+        # or checked for every text when the literal holds no whole word.
+        self.by_word = by_word
+        self.always = always
+        self.needles = needles
+        self.patterns = patterns
+
+
+def _anchor_word(lit: _Lit) -> str | None:
+    """The longest word of the literal that is a whole word of any text containing the literal.
+
+    A word with a separator (or a \\b) on both sides inside the literal is a whole word of the
+    text too, so a set-of-words lookup can stand in for the substring test.
+    """
+    text, left, right = lit
+    best: str | None = None
+    for m in _rx(_WORD).finditer(text):
+        whole = (m.start() > 0 or left) and (m.end() < len(text) or right)
+        if whole and (best is None or len(m[0]) > len(best)):
+            best = m[0]
+    return best
+
+
+@functools.cache
+def _matcher() -> _Matcher:
+    literals: list[tuple[_Lit, int]] = []
+    needles: dict[int, str] = {}
+    patterns: dict[int, str] = {}
+    for index, rule in enumerate(rules()):
+        if rule.match_type == "substring":
+            needle = _rx(_SPACES).sub(" ", rule.match).lower()
+            needles[index] = needle
+            literals.append(((needle, False, False), index))
+        else:
+            patterns[index] = rule.match
+            literals.extend((lit, index) for lit in sorted(_analyse(rule.match)))
+    by_word: dict[str, list[tuple[str, int]]] = {}
+    always: list[tuple[str, int]] = []
+    for lit, index in literals:
+        word = _anchor_word(lit)
+        if word is None:
+            always.append((lit[0], index))
+        else:
+            by_word.setdefault(word, []).append((lit[0], index))
+    return _Matcher(
+        by_word={w: tuple(pairs) for w, pairs in by_word.items()},
+        always=tuple(always),
+        needles=needles,
+        patterns=patterns,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, _FLAGS)
+
+
+def patterns_compiled() -> bool:
+    """Whether :func:`match_rules` has built its matcher yet (a bare code lookup never should)."""
+    return _matcher.cache_info().currsize > 0 or _compiled.cache_info().currsize > 0
+
+
+def _find_substring(norm: str, low: str, needle: str) -> str | None:
+    at = low.find(needle)
+    if at < 0:
+        return None
+    if len(low) == len(norm):
+        return norm[at : at + len(needle)]
+    # Lower-casing changed the length (rare non-ASCII letters): search the original instead.
+    found = re.search(re.escape(needle), norm, re.IGNORECASE)
+    return found[0] if found else None
+
+
+def match_rules(text: str) -> list[RuleMatch]:
+    """Every rule whose pattern occurs in the text, best first: priority, then longer match.
+
+    Matching is case-insensitive and runs on :func:`normalize_text` of the text; ``matched`` is
+    taken from that normalised text.
+    """
+    norm = normalize_text(text)
+    if not norm:
+        return []
+    low = norm.lower()
+    m = _matcher()
+    candidates: set[int] = set()
+    for literal, index in m.always:
+        if literal in low:
+            candidates.add(index)
+    by_word = m.by_word
+    for word in set(_rx(_WORD).findall(low)):
+        pairs = by_word.get(word)
+        if pairs is not None:
+            for literal, index in pairs:
+                if literal in low:
+                    candidates.add(index)
+    all_rules = rules()
+    found: list[tuple[int, RuleMatch]] = []
+    for index in candidates:
+        needle = m.needles.get(index)
+        if needle is not None:
+            matched = _find_substring(norm, low, needle)
+        else:
+            hit_re = _compiled(m.patterns[index]).search(norm)
+            matched = hit_re[0] if hit_re else None
+        if matched is not None:
+            found.append((index, RuleMatch(all_rules[index], matched)))
+    found.sort(key=lambda pair: (-pair[1].rule.priority, -len(pair[1].matched), pair[0]))
+    return [match for _, match in found]
