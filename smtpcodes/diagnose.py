@@ -269,8 +269,18 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
         category = "delivered" if klass is CodeClass.SUCCESS else "undetermined"
         evidence.append(Evidence(f"class:{klass.value}", REGISTRY_SOURCE, enhanced or reply_code or ""))
         confidence = "low"
+    elif reply.message_kind in ("dsn", "bounce"):
+        # A bounce whose wording we do not know is still a failure report.
+        category = "undetermined"
+        evidence.append(Evidence("message:bounce", "RFC 3464 / RFC 6522", reply.message_kind or ""))
+        confidence = "low"
     else:
         return None
+
+    category, adjusted = _adjust(category, reply, by_code, enhanced or reply_code)
+    if adjusted is not None:
+        evidence.append(adjusted)
+        rule = rule if category == (rule.category if rule else None) else None
 
     if klass is CodeClass.SUCCESS and category not in NOT_FAILURES:
         category, confidence = "delivered", "high"
@@ -320,6 +330,32 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
         conflict=conflict,
         code_sources=sources,
     )
+
+
+def _adjust(
+    category: str, reply: Reply, by_code: CodeCategory | None, code: str | None
+) -> tuple[str, Evidence | None]:
+    """Context that changes what the words mean: when the sender's MTA gave up, or the phase."""
+    if category == "network" and by_code is not None and by_code.category == "expired":
+        # The words name the last error; the bounce itself says the MTA stopped retrying.
+        return "expired", Evidence(
+            "context:gave-up",
+            "RFC 3463 section 3.5 (X.4.7 delivery time expired); RFC 3464 section 2.3.3 (Action)",
+            f"a bounce after repeated {category} failures" + (f" ({code})" if code else ""),
+        )
+    code_says_unknown = by_code is not None and by_code.category == "user-unknown" and by_code.specific
+    command = (reply.smtp_command or "").upper()
+    if category == "user-unknown" and not code_says_unknown and command.startswith("DATA"):
+        # RFC 5321 section 3.3: recipients are accepted or refused at RCPT TO. An "unknown user"
+        # after DATA means the address was accepted and a filter refused this message (Japanese
+        # carriers' domain filters answer this way), so it says nothing about the address --
+        # unless the server's own code (5.1.1) insists that the mailbox does not exist.
+        return "recipient-filtered", Evidence(
+            "context:after-data",
+            "RFC 5321 section 3.3 (recipients are validated at RCPT TO)",
+            f"'user unknown' in reply to {reply.smtp_command}",
+        )
+    return category, None
 
 
 def _bounce(category: str, klass: CodeClass | None, reply_code: str | None, enhanced: str | None) -> str | None:
