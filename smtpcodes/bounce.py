@@ -694,6 +694,10 @@ _UNDELIVERED = (
 )
 
 
+def _is_unsubscribe(subject: str) -> bool:
+    return subject.strip().lower() in ("unsubscribe", "remove", "opt-out", "opt out")
+
+
 def _says_undelivered(text: str) -> bool:
     low = text.lower()
     return any(phrase in low for phrase in _UNDELIVERED)
@@ -773,6 +777,21 @@ def _read(msg: _Part, depth: int) -> list[Reply]:
 
     if found.overall is None and parts.original is not None and _p().complaint.search(subject):
         return _complaint(parts)
+
+    if found.overall is None and (msg.has("x-apple-unsubscribe") or _is_unsubscribe(subject)):
+        # A mail client's opt-out through a List-Unsubscribe mailto: (RFC 2369) address.
+        who = clean_address(sender)
+        text = squash(body)[:2000]
+        return [
+            Reply(
+                text=text,
+                raw=text,
+                origin="feedback",
+                recipient=who,
+                message_kind="feedback",
+                feedback_type="opt-out",
+            )
+        ]
 
     is_bounce = _is_bounce(msg, subject, sender) or _says_undelivered(body[:4000])
     if not is_bounce and found.overall is None and _is_auto_reply(msg, subject):

@@ -138,6 +138,20 @@ def test_auto_reply() -> None:
     assert reply.text.startswith("I am out of the office")
 
 
+def test_mail_client_unsubscribe_is_opt_out_feedback() -> None:
+    data = (
+        b"From: reader@example.net\nTo: opt-out-123@example.org\nSubject: unsubscribe\n"
+        b"Auto-Submitted: auto-replied\nX-Apple-Unsubscribe: true\n\n"
+        b"Apple Mail sent this email to unsubscribe from the message.\n"
+    )
+    (reply,) = parse_message(data)
+    assert (reply.message_kind, reply.feedback_type, reply.recipient) == (
+        "feedback",
+        "opt-out",
+        "reader@example.net",
+    )
+
+
 def test_truncated_garbage_does_not_raise() -> None:
     replies = read("truncated.eml")
     assert [(r.recipient, r.reply_code) for r in replies] == [("nobody@example.com", "550")]
