@@ -58,7 +58,10 @@ class Reply:
 # --- patterns, compiled on first use ------------------------------------------------------------
 
 # An address as bounces print it; bounded parts so a scan stays linear.
-ADDR = r"[\w.!#$%&'*+/=?^`{|}~-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){0,10}"
+ADDR = (
+    r"(?:\"[^\"\r\n<>@]{1,64}\"|[\w.!#$%&'*+/=?^`{|}~-]{1,64})"
+    r"@[\w-]{1,63}(?:\.[\w-]{1,63}){0,10}"
+)
 _HOST = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,253}"
 _IP = r"(?:IPv6:)?[0-9A-Fa-f:.]{3,45}"
 _COMMANDS = r"RCPT TO|MAIL FROM|end of DATA|DATA|HELO|EHLO|LHLO|STARTTLS|AUTH|BDAT|RSET|QUIT"
