@@ -431,6 +431,202 @@ def validate(
     return ExitStatus.OK if all(r.valid for r in results) else ExitStatus.NO_RESULT
 
 
+# -- scan ------------------------------------------------------------------------------------------
+
+SCAN_KINDS = ("auto", "log", "mbox", "email")
+PROBLEMS_SHOWN = 20  # problems named on stderr one by one; the rest are counted
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
+@click.option(
+    "--summary",
+    "summary_only",
+    is_flag=True,
+    help="Print the summary instead of the records (a table at a terminal, text in a pipe).",
+)
+@click.option(
+    "--as",
+    "kind",
+    type=click.Choice(SCAN_KINDS),
+    default="auto",
+    show_default=True,
+    help="What the files are; auto tells logs, mbox files and emails apart by their first lines.",
+)
+@output_options(("jsonl", "json", "table", "plain"))
+def scan(
+    paths: tuple[str, ...],
+    summary_only: bool,
+    kind: str,
+    fmt: str | None,
+    as_json: bool,
+    color: bool | None,
+) -> int:
+    """Diagnose every failed or deferred delivery in mail logs, mbox files, Maildirs or stdin.
+
+    Reads Postfix, Exim and Sendmail logs (also gzip, bzip2 and xz), mbox files, emails, and
+    folders of them (Maildir or .eml files, recursively); '-' reads stdin. Output streams: one JSON
+    object per failure, as it is found (JSON Lines, the default in a pipe; interrupting leaves
+    complete lines), or with --summary the counts by category, class, provider and recipient
+    domain, and the top reasons. At a terminal the default is the summary table. Problems go to
+    stderr. Exit 0 when something was scanned, 1 when nothing recognisable was found, 2 when an
+    input could not be read (the others are still scanned).
+
+    \b
+    Examples:
+      smtpcodes scan /var/log/mail.log --summary
+      zcat mail.log.*.gz | smtpcodes scan - | jq -r 'select(.bounce == "hard") | .recipient'
+    """
+    from smtpcodes.scan import ScanProblem, Summary
+    from smtpcodes.scan import scan as run_scan
+
+    env = _env()
+    if not paths:
+        if env.stdin_isatty:
+            raise click.UsageError("give files or folders to scan, or '-' to read standard input")
+        paths = ("-",)
+    default = "table" if env.stdout_isatty else ("plain" if summary_only else "jsonl")
+    out = make_output(fmt or default, as_json, color)
+    records = not summary_only and out.fmt != "table"
+    summary = Summary()
+    status_line = _StatusLine(env.stderr, summary) if _isatty(env.stderr) else None
+    shown = 0
+    array: _JsonArray | None = None
+    items = run_scan(
+        paths,
+        kind=kind,
+        summary=summary,
+        stdin=env.stdin,
+        progress=status_line.update if status_line else None,
+    )
+    try:
+        if records and out.fmt == "json":
+            array = _JsonArray(out.stream)
+        for item in items:
+            if isinstance(item, ScanProblem):
+                if item.unreadable or shown < PROBLEMS_SHOWN:
+                    if status_line:
+                        status_line.clear()
+                    warn(str(item))
+                    shown += not item.unreadable
+            elif not records:
+                continue
+            elif array is not None:
+                array.add(item.to_json())
+            elif out.fmt == "jsonl":
+                out.jsonl(item.to_json())
+            else:
+                data = item.to_json()
+                out.tsv([data[k] for k in SCAN_PLAIN_COLUMNS])
+    except KeyboardInterrupt:
+        if array is not None:
+            array.close()  # leave a well-formed array behind
+        raise
+    finally:
+        if status_line:
+            status_line.clear()
+    if array is not None:
+        array.close()
+    hidden = summary.problems - summary.unreadable - shown
+    if hidden > 0:
+        warn(f"{hidden} more problem{'s' if hidden != 1 else ''} not shown (see --summary --json)")
+    if not records:
+        out.scan_summary(summary.to_json(limit=10 if out.fmt == "table" else None))
+    if summary.unreadable:
+        return ExitStatus.ERROR
+    if not summary.found:
+        warn("nothing recognisable found: no delivery line, no bounce")
+        return ExitStatus.NO_RESULT
+    return ExitStatus.OK
+
+
+SCAN_PLAIN_COLUMNS = (
+    "file",
+    "line",
+    "message",
+    "time",
+    "queue_id",
+    "recipient",
+    "status",
+    "reply_code",
+    "enhanced_code",
+    "category",
+    "bounce",
+    "provider",
+    "text",
+)
+
+
+class _JsonArray:
+    """A JSON array written an element at a time, so records stream and Ctrl-C can close it."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.count = 0
+        self.closed = False
+        stream.write("[")
+
+    def add(self, data: object) -> None:
+        from smtpcodes.render import dumps
+
+        self.stream.write(("\n" if not self.count else ",\n") + dumps(data, indent=2))
+        self.count += 1
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.stream.write("\n]\n" if self.count else "]\n")
+
+
+# output_options() describes the usual default; scan's differs.
+SCAN_FORMAT_HELP = "Output format (default: the summary table at a terminal, JSON Lines in a pipe)."
+for _param in scan.params:
+    if _param.name == "fmt" and isinstance(_param, click.Option):
+        _param.help = SCAN_FORMAT_HELP
+
+
+class _StatusLine:
+    """A one-line progress report on stderr while input is read, redrawn ten times a second."""
+
+    def __init__(self, stream: IO[str], summary: Any) -> None:
+        import time
+
+        self.stream = stream
+        self.summary = summary
+        self.clock = time.monotonic
+        self.next = 0.0
+        self.width = 0
+
+    def update(self, name: str) -> None:
+        now = self.clock()
+        if now < self.next:
+            return
+        self.next = now + 0.1
+        from smtpcodes.render import safe
+
+        s = self.summary
+        done = f"{s.lines:,} lines" if s.lines or not s.messages else f"{s.messages:,} messages"
+        text = f"scanning {safe(name)}: {done}, {s.failures:,} failures, {s.deferrals:,} deferrals"
+        columns = _columns() - 1
+        if len(text) > columns:
+            text = text[: max(0, columns - 1)] + "…"
+        self.stream.write("\r" + text.ljust(self.width))
+        self.stream.flush()
+        self.width = len(text)
+
+    def clear(self) -> None:
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
+def _columns() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((80, 24)).columns
+
+
 # -- entry point -----------------------------------------------------------------------------------
 
 

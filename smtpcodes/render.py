@@ -310,3 +310,88 @@ class Output:
             row("Confidence", item.get("confidence"))
         row("Input", item.get("input"), "dim")
         return Panel(grid, title=heading, title_align="left", border_style=style or "none")
+
+    # -- scan summaries ----------------------------------------------------------------------------
+    _SUMMARY_SECTIONS = (
+        ("by_category", "category"),
+        ("by_class", "class"),
+        ("by_provider", "provider"),
+        ("by_domain", "recipient domain"),
+    )
+
+    def scan_summary(self, data: Mapping[str, Any]) -> None:
+        """A scan's summary (smtpcodes.scan.Summary.to_json()): table, plain lines or JSON."""
+        if self.fmt == "json":
+            self.json(data)
+        elif self.fmt == "jsonl":
+            self.jsonl(data)
+        elif self.fmt == "plain":
+            for key, value in data["totals"].items():
+                self.tsv(["total", key, value])
+            for section, name in self._SUMMARY_SECTIONS:
+                for key, value in data[section].items():
+                    self.tsv([name, key, value])
+            for r in data["top_reasons"]:
+                codes = [r.get("reply_code"), r.get("enhanced_code")]
+                where = r["example"]["location"]
+                self.tsv(["reason", r["count"], r["category"], *codes, r.get("reason"), where])
+            for p in data["problems"]:
+                self.tsv(["problem", p["location"], p["kind"], p["reason"]])
+        else:
+            self._scan_summary_table(data)
+
+    def _scan_summary_table(self, data: Mapping[str, Any]) -> None:
+        from rich.columns import Columns
+        from rich.table import Table
+        from rich.text import Text
+
+        t = data["totals"]
+        read = [f"{t[k]:,} {k}" for k in ("lines", "messages") if t[k]] or ["nothing"]
+        heading = self.text(f"Read {' and '.join(read)} from {t['inputs']:,} input(s): ")
+        heading.append(f"{t['deliveries']:,} deliveries, {t['delivered']:,} delivered, ")
+        heading.append(f"{t['failures']:,} failed", style=CLASS_STYLE["permanent"])
+        heading.append(", ")
+        heading.append(f"{t['deferrals']:,} deferred", style=CLASS_STYLE["transient"])
+        if t["problems"]:
+            heading.append(f", {t['problems']:,} problem(s)", style="bold")
+        self.print(heading)
+        counted = t["failures"] + t["deferrals"]
+        tables = []
+        for section, name in self._SUMMARY_SECTIONS:
+            if not data[section]:
+                continue
+            table = Table(title=f"By {name}", title_justify="left", header_style="bold")
+            table.add_column(name.capitalize(), max_width=40)
+            table.add_column("Count", justify="right", no_wrap=True)
+            table.add_column("Share", justify="right", no_wrap=True)
+            for key, value in data[section].items():
+                style = CLASS_STYLE.get(key) if section == "by_class" else None
+                share = f"{100 * value / counted:.1f}%" if counted else "-"
+                table.add_row(self.text(key, style), f"{value:,}", share)
+            tables.append(table)
+        if tables:
+            self.print(Columns(tables, padding=(1, 2)))
+        if data["top_reasons"]:
+            table = Table(title="Top reasons", title_justify="left", header_style="bold")
+            table.add_column("Count", justify="right", no_wrap=True)
+            table.add_column("Category", no_wrap=True)
+            table.add_column("Codes", no_wrap=True)
+            table.add_column("Reason (addresses, IPs and ids replaced)", ratio=3)
+            table.add_column("Example", ratio=1)
+            for r in data["top_reasons"]:
+                codes = Text()
+                for code in (r.get("reply_code"), r.get("enhanced_code")):
+                    if code:
+                        codes.append(" " if codes else "")
+                        codes.append_text(self.code_text(code))
+                reason = r.get("reason") or "-"
+                example = r["example"]
+                where = f"{example['location']} {example.get('recipient') or ''}".strip()
+                table.add_row(
+                    f"{r['count']:,}",
+                    self.text(r["category"]),
+                    codes,
+                    self.text(reason if len(reason) <= 160 else reason[:159] + "…"),
+                    self.text(where, "dim"),
+                )
+            self.print(table)

@@ -1,0 +1,777 @@
+"""Scan a day of mail logs or a folder of bounces: every delivery failure and deferral, diagnosed.
+
+Inputs are Postfix, Exim and Sendmail logs (plain, gzip, bzip2 or xz), mbox files, single emails,
+Maildir folders and folders of .eml files (recursively), and standard input. Everything streams: a
+log is read one line at a time and a mailbox one message at a time, records are yielded as soon as
+they are found, and :class:`Summary` keeps bounded counters, so memory stays flat however large the
+input. A line or a message that cannot be read is a :class:`ScanProblem`, never an exception.
+
+    >>> from smtpcodes.scan import Summary, scan
+    >>> summary = Summary()
+    >>> for item in scan(["/var/log/mail.log"], summary=summary):  # doctest: +SKIP
+    ...     print(item.to_json())
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import re
+from collections.abc import Callable, Generator, Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, cast
+
+from smtpcodes.parse import ADDR, Reply, detect_kind, parse_log_line
+
+if TYPE_CHECKING:
+    from smtpcodes.diagnose import Verdict
+
+__all__ = [
+    "KINDS",
+    "BoundedCounter",
+    "ScanItem",
+    "ScanProblem",
+    "ScanRecord",
+    "Summary",
+    "normalize_reason",
+    "scan",
+    "summarize",
+]
+
+#: How an input is read: "auto" detects logs, mbox files and single emails from their first lines.
+KINDS = ("auto", "log", "mbox", "email")
+
+STDIN = "-"
+MAX_LINE = 1 << 20  # a longer log line is a problem, skipped without holding it in memory
+MAX_MESSAGE = 32 << 20  # an email is parsed from at most this many bytes (its start: the DSN parts)
+PROGRESS_EVERY = 4096  # lines between calls to the progress callback
+_HEAD_LINES = 60  # lines read to decide whether an input is an email
+
+# Delivery outcomes as the MTAs log them: Postfix status=, Exim's flags, Sendmail's stat= class.
+_DELIVERED = frozenset({"sent", "deliverable", "=>", "->", "*>"})
+_DEFERRED = frozenset({"deferred", "=="})
+_FAILED = frozenset({"bounced", "expired", "undeliverable", "reject", "**"})
+_ACTION_OUTCOME = {
+    "failed": "failed",
+    "delayed": "deferred",
+    "delivered": "delivered",
+    "relayed": "delivered",
+    "expanded": "delivered",
+}
+
+
+# --- what a scan yields -------------------------------------------------------------------------
+
+
+def _where(file: str, line: int | None, message: int | None) -> str:
+    name = "standard input" if file == STDIN else file
+    if message is not None:
+        return f"{name}#{message}"
+    if line is not None:
+        return f"{name}:{line}"
+    return name
+
+
+@dataclass(frozen=True)
+class ScanRecord:
+    """One failed or deferred delivery: the verdict, and where it was found."""
+
+    verdict: Verdict
+    status: str  # "failed" or "deferred"
+    file: str  # the path as given or found in a folder; "-" for standard input
+    line: int | None = None  # the log line, or the line an mbox message starts on
+    message: int | None = None  # the message number in an mbox, from 1
+
+    @property
+    def location(self) -> str:
+        return _where(self.file, self.line, self.message)
+
+    @property
+    def queue_id(self) -> str | None:
+        return self.verdict.reply.queue_id
+
+    @property
+    def recipient(self) -> str | None:
+        return self.verdict.reply.recipient
+
+    @property
+    def time(self) -> str | None:
+        return self.verdict.reply.timestamp
+
+    def to_json(self) -> dict[str, object]:
+        data = self.verdict.to_json()
+        data.update(
+            {
+                "location": self.location,
+                "status": self.status,
+                "file": self.file,
+                "line": self.line,
+                "message": self.message,
+                "queue_id": self.queue_id,
+                "recipient": self.recipient,
+                "time": self.time,
+            }
+        )
+        return data
+
+
+@dataclass(frozen=True)
+class ScanProblem:
+    """A line, message or path that could not be read or diagnosed; counted, never fatal.
+
+    kind is "unreadable" (a path or stream that could not be opened or read to its end),
+    "malformed" (a line that looks like a delivery but is not one, an over-long line), "error" (a
+    parser raised) or "unrecognised" (a failure or bounce with no code and no known text).
+    """
+
+    file: str
+    reason: str
+    kind: str = "malformed"
+    line: int | None = None
+    message: int | None = None
+
+    @property
+    def location(self) -> str:
+        return _where(self.file, self.line, self.message)
+
+    @property
+    def unreadable(self) -> bool:
+        return self.kind == "unreadable"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "reason": self.reason,
+            "file": self.file,
+            "line": self.line,
+            "message": self.message,
+            "location": self.location,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.reason}"
+
+
+ScanItem = ScanRecord | ScanProblem
+
+
+# --- the summary --------------------------------------------------------------------------------
+
+OTHER = "(other)"
+NONE = "(none)"
+UNKNOWN = "(unknown)"
+
+
+class BoundedCounter:
+    """Counts with at most about 2 * capacity keys: when full, the rarest half goes to "(other)".
+
+    The counts of the keys kept are exact unless a key was dropped and came back (then `pruned` is
+    true and its count is a lower bound); the total is always exact.
+    """
+
+    def __init__(self, capacity: int = 1000) -> None:
+        self.capacity = max(1, capacity)
+        self.counts: dict[str, int] = {}
+        self.other = 0
+        self.pruned = False
+
+    def add(self, key: str, n: int = 1) -> None:
+        counts = self.counts
+        if key in counts:
+            counts[key] += n
+            return
+        counts[key] = n
+        if len(counts) >= 2 * self.capacity:
+            self._prune()
+
+    def _prune(self) -> None:
+        ranked = sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        keep = ranked[: self.capacity]
+        self.other += sum(count for _, count in ranked[self.capacity :])
+        self.counts = dict(keep)
+        self.pruned = True
+
+    def total(self) -> int:
+        return sum(self.counts.values()) + self.other
+
+    def most_common(self, limit: int | None = None) -> list[tuple[str, int]]:
+        ranked = sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return ranked if limit is None else ranked[:limit]
+
+    def to_json(self, limit: int | None = None) -> dict[str, int]:
+        ranked = self.most_common()
+        shown = ranked if limit is None else ranked[:limit]
+        out = dict(shown)
+        rest = self.other + sum(count for _, count in ranked[len(shown) :])
+        if rest:
+            out[OTHER] = rest
+        return out
+
+
+@functools.cache
+def _reason_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    return (
+        re.compile(f"<?{ADDR}>?"),
+        re.compile(
+            r"\[?\b(?:(?:[0-9]{1,3}\.){3}[0-9]{1,3}|(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{1,4})\b\]?"
+        ),
+    )
+
+
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+
+
+def normalize_reason(text: str, limit: int = 200) -> str:
+    """A reply text with what varies between copies replaced, for grouping: addresses, IP
+    addresses, and ids (words with seven digits or more, or long words with four: queue and
+    session ids, timestamps, sizes). Short codes such as OFR005_104 or 5.7.26 stay.
+    """
+    # Word by word with cheap tests first: a regex over the whole text costs several times more.
+    addr, ip = _reason_patterns()
+    out: list[str] = []
+    size = 0
+    for word in text.split():
+        if "@" in word:
+            word = addr.sub("<address>", word)
+        elif not word.isalpha():
+            digits = len(word) - len(word.translate(_NO_DIGITS))
+            if digits >= 4 and ("." in word or ":" in word):
+                word = ip.sub("<ip>", word)
+                digits = len(word) - len(word.translate(_NO_DIGITS))
+            if digits >= 7 or (digits >= 4 and len(word) >= 16):
+                word = "<id>"
+        out.append(word)
+        size += len(word) + 1
+        if size > limit:
+            break
+    return " ".join(out)[:limit]
+
+
+@dataclass
+class _Reason:
+    category: str
+    reason: str
+    count: int
+    reply_code: str | None
+    enhanced_code: str | None
+    example: dict[str, object]
+
+
+class Summary:
+    """Totals and bounded counters over a scan; give it to :func:`scan`, which feeds it everything.
+
+    Counters keep at most about twice `capacity` keys each (the rest is counted as "(other)"), and
+    problems keep their first `examples`, so memory stays flat.
+    """
+
+    def __init__(self, capacity: int = 1000, examples: int = 20) -> None:
+        self.inputs = 0  # files and streams opened
+        self.lines = 0  # log lines read
+        self.messages = 0  # emails read
+        self.deliveries = 0  # delivery reports seen (log delivery lines, bounce recipients)
+        self.delivered = 0
+        self.failures = 0
+        self.deferrals = 0
+        self.other = 0  # neither: auto-replies, feedback reports, Sendmail "queued"
+        self.problems = 0
+        self.unreadable = 0
+        self.by_category = BoundedCounter(capacity)
+        self.by_class = BoundedCounter(capacity)
+        self.by_provider = BoundedCounter(capacity)
+        self.by_domain = BoundedCounter(capacity)
+        self._reasons: dict[tuple[str, str], _Reason] = {}
+        self._reasons_capacity = max(1, capacity)
+        self._normalized: dict[str, str] = {}
+        self.reasons_other = 0
+        self.problem_examples: list[ScanProblem] = []
+        self._examples = examples
+
+    @property
+    def found(self) -> bool:
+        """Whether anything recognisable was found: a delivery, a diagnosed bounce."""
+        return self.deliveries > 0
+
+    def add(self, item: ScanItem) -> None:
+        """Count one record or problem (scan calls this for everything it yields)."""
+        if isinstance(item, ScanProblem):
+            self.problems += 1
+            if item.unreadable:
+                self.unreadable += 1
+            if len(self.problem_examples) < self._examples:
+                self.problem_examples.append(item)
+            return
+        if item.status == "deferred":
+            self.deferrals += 1
+        else:
+            self.failures += 1
+        verdict = item.verdict
+        reply = verdict.reply
+        self.by_category.add(verdict.category)
+        self.by_class.add(verdict.code_class.value if verdict.code_class else "unknown")
+        self.by_provider.add(verdict.provider or UNKNOWN)
+        recipient = reply.recipient or ""
+        domain = recipient.rpartition("@")[2].lower() if "@" in recipient else NONE
+        self.by_domain.add(domain)
+        self._add_reason(item, verdict, reply)
+
+    def _add_reason(self, item: ScanRecord, verdict: Verdict, reply: Reply) -> None:
+        # Many replies repeat word for word (the same server, the same sending IP): remember the
+        # last few thousand normalisations rather than redo them.
+        text = self._normalized.get(reply.text)
+        if text is None:
+            text = normalize_reason(reply.text) if reply.text else ""
+            if len(self._normalized) >= 4096:
+                self._normalized.clear()
+            self._normalized[reply.text] = text
+        key = (verdict.category, text.lower())
+        found = self._reasons.get(key)
+        if found is not None:
+            found.count += 1
+            return
+        if len(self._reasons) >= 2 * self._reasons_capacity:
+            self._prune_reasons()
+        self._reasons[key] = _Reason(
+            category=verdict.category,
+            reason=text,
+            count=1,
+            reply_code=verdict.reply_code,
+            enhanced_code=verdict.enhanced_code,
+            example={
+                "location": item.location,
+                "file": item.file,
+                "line": item.line,
+                "message": item.message,
+                "recipient": reply.recipient,
+                "text": reply.text[:1000],
+            },
+        )
+
+    def _prune_reasons(self) -> None:
+        ranked = sorted(self._reasons.items(), key=lambda kv: -kv[1].count)
+        keep = ranked[: self._reasons_capacity]
+        self.reasons_other += sum(r.count for _, r in ranked[self._reasons_capacity :])
+        self._reasons = dict(keep)
+
+    def top_reasons(self, limit: int = 20) -> list[dict[str, object]]:
+        ranked = sorted(self._reasons.values(), key=lambda r: (-r.count, r.category, r.reason))
+        return [
+            {
+                "category": r.category,
+                "reason": r.reason,
+                "count": r.count,
+                "reply_code": r.reply_code,
+                "enhanced_code": r.enhanced_code,
+                "example": dict(r.example),
+            }
+            for r in ranked[:limit]
+        ]
+
+    def totals(self) -> dict[str, int]:
+        return {
+            "inputs": self.inputs,
+            "lines": self.lines,
+            "messages": self.messages,
+            "deliveries": self.deliveries,
+            "delivered": self.delivered,
+            "failures": self.failures,
+            "deferrals": self.deferrals,
+            "other": self.other,
+            "problems": self.problems,
+            "unreadable": self.unreadable,
+        }
+
+    def to_json(self, limit: int | None = None, reasons: int = 20) -> dict[str, object]:
+        """The summary as JSON; counters by count, at most `limit` keys each, then "(other)"."""
+        return {
+            "totals": self.totals(),
+            "by_category": self.by_category.to_json(limit),
+            "by_class": self.by_class.to_json(limit),
+            "by_provider": self.by_provider.to_json(limit),
+            "by_domain": self.by_domain.to_json(limit),
+            "top_reasons": self.top_reasons(reasons),
+            "problems": [p.to_json() for p in self.problem_examples],
+        }
+
+
+# --- reading inputs -----------------------------------------------------------------------------
+
+
+class _ReadError(Exception):
+    """A stream that failed part-way (truncated gzip, I/O error): the rest of that input is lost."""
+
+
+_READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, ValueError)
+
+
+def _readable(stream: IO[bytes]) -> IO[bytes]:
+    """The stream itself, or decompressed when it starts with a gzip, bzip2 or xz signature."""
+    buffered = stream if isinstance(stream, io.BufferedReader) else None
+    if buffered is None:
+        buffered = io.BufferedReader(cast(io.RawIOBase, stream))
+    magic = buffered.peek(6)[:6]
+    if magic.startswith(b"\x1f\x8b"):
+        import gzip
+
+        return cast(IO[bytes], gzip.GzipFile(fileobj=buffered, mode="rb"))
+    if magic.startswith(b"BZh"):
+        import bz2
+
+        return cast(IO[bytes], bz2.BZ2File(buffered))
+    if magic.startswith(b"\xfd7zXZ\x00"):
+        import lzma
+
+        return cast(IO[bytes], lzma.LZMAFile(buffered))
+    return cast(IO[bytes], buffered)
+
+
+def _lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """Lines of at most MAX_LINE bytes; a read error becomes _ReadError."""
+    readline = functools.partial(stream.readline, MAX_LINE)
+    try:
+        yield from iter(readline, b"")
+    except _READ_ERRORS as exc:
+        raise _ReadError(_reason(exc)) from exc
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+_HEADER = re.compile(rb"[!-9;-~]{1,76}:")
+
+
+def _sniff(stream: IO[bytes]) -> tuple[str, list[bytes]]:
+    """What an input is ("mbox", "email" or "log"), and the lines read to decide."""
+    head: list[bytes] = []
+    while len(head) < _HEAD_LINES:
+        line = stream.readline(MAX_LINE)
+        if not line:
+            break
+        head.append(line)
+        if len(head) == 1:
+            if line.startswith(b"From "):
+                return "mbox", head
+            if _HEADER.match(line) is None:
+                return "log", head
+        if line in (b"\n", b"\r\n"):
+            break
+    if not head:
+        return "log", head
+    text = b"".join(head).decode("utf-8", "replace")
+    return ("email" if detect_kind(text) == "email" else "log"), head
+
+
+def _chain(head: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield from head
+    yield from rest
+
+
+def _outcome(reply: Reply, verdict: Verdict | None) -> str:
+    """The outcome ("delivered", "failed", "deferred", "other"): log status, DSN action, code."""
+    status = reply.log_status
+    if status in _DELIVERED:
+        return "delivered"
+    if status in _DEFERRED:
+        return "deferred"
+    if status in _FAILED:
+        return "failed"
+    if status is not None:
+        return "other"  # Sendmail "queued" and the like
+    by_action = _ACTION_OUTCOME.get((reply.dsn_action or "").lower())
+    if by_action is not None:
+        return by_action
+    if verdict is None:
+        return "failed"
+    if verdict.category == "delivered":
+        return "delivered"
+    if verdict.category in ("auto-reply", "feedback"):
+        return "other"
+    klass = verdict.code_class.value if verdict.code_class else None
+    if klass == "transient":
+        return "deferred"
+    if klass == "success":
+        return "delivered"
+    return "failed"
+
+
+@dataclass
+class _Scanner:
+    kind: str
+    summary: Summary
+    stdin: IO[bytes] | None
+    progress: Callable[[str], None] | None
+
+    def paths(self, paths: Iterable[str]) -> Generator[ScanItem, None, None]:
+        for path in paths:
+            if path == STDIN:
+                yield from self.stdin_stream()
+            elif os.path.isdir(path):
+                yield from self.folder(path)
+            else:
+                yield from self.file(path, self.kind)
+
+    def stdin_stream(self) -> Iterator[ScanItem]:
+        stream = self.stdin
+        if stream is None:
+            import sys
+
+            stream = sys.stdin.buffer
+        self.summary.inputs += 1
+        try:
+            readable = _readable(stream)
+        except _READ_ERRORS as exc:
+            yield self.unreadable(STDIN, _reason(exc))
+            return
+        yield from self.stream(STDIN, readable, self.kind)
+
+    def file(self, path: str, kind: str) -> Iterator[ScanItem]:
+        self.summary.inputs += 1
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 - closed below, after the generator is done
+        except OSError as exc:
+            yield self.unreadable(path, _reason(exc))
+            return
+        try:
+            try:
+                readable = _readable(handle)
+            except _READ_ERRORS as exc:
+                yield self.unreadable(path, _reason(exc))
+                return
+            yield from self.stream(path, readable, kind)
+        finally:
+            handle.close()
+
+    def stream(self, name: str, stream: IO[bytes], kind: str) -> Iterator[ScanItem]:
+        head: list[bytes] = []
+        data = b""
+        try:
+            if kind == "auto":
+                kind, head = _sniff(stream)
+            if kind == "email":
+                data = b"".join(head)
+                data += stream.read(max(0, MAX_MESSAGE - len(data)))
+        except _READ_ERRORS as exc:
+            yield self.unreadable(name, f"read error: {_reason(exc)}")
+            return
+        if kind == "email":
+            yield from self.message(name, None, None, data)
+            return
+        lines = _chain(head, _lines(stream)) if head else _lines(stream)
+        try:
+            if kind == "mbox":
+                yield from self.mbox(name, lines)
+            else:
+                yield from self.log(name, lines)
+        except _ReadError as exc:
+            yield self.unreadable(name, f"read error: {exc}")
+
+    def unreadable(self, name: str, reason: str) -> ScanItem:
+        problem = ScanProblem(name, f"cannot read: {reason}", "unreadable")
+        self.summary.add(problem)
+        return problem
+
+    def folder(self, path: str, messages: bool = False) -> Iterator[ScanItem]:
+        """Every file under a folder, recursively, by name; skips Maildir tmp/ and hidden files.
+
+        `messages` is true in a Maildir's cur/ and new/, whose files are emails.
+        """
+        try:
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except OSError as exc:
+            self.summary.inputs += 1
+            yield self.unreadable(path, _reason(exc))
+            return
+        maildir = any(e.name in ("cur", "new") and e.is_dir() for e in entries)
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if maildir and name == "tmp":
+                    continue  # messages still being delivered (Maildir specification)
+                if name.startswith(".") and not _is_maildir(entry.path):
+                    continue  # .git and the like; Maildir++ folders (.Sent) are scanned
+                yield from self.folder(entry.path, maildir and name in ("cur", "new"))
+            elif name.startswith((".", "dovecot")):
+                continue
+            else:
+                kind = self.kind
+                if kind == "auto" and (messages or name.lower().endswith(".eml")):
+                    kind = "email"
+                yield from self.file(entry.path, kind)
+
+    # -- logs ----------------------------------------------------------------------------------
+
+    def log(self, name: str, lines: Iterator[bytes]) -> Iterator[ScanItem]:
+        summary = self.summary
+        progress = self.progress
+        number = 0
+        counted = 0
+        skipping = False  # inside an over-long line
+        try:
+            for raw in lines:
+                if skipping:
+                    skipping = not raw.endswith(b"\n")
+                    continue
+                number += 1
+                if len(raw) >= MAX_LINE and not raw.endswith(b"\n"):
+                    skipping = True
+                    yield self.problem(name, number, f"line longer than {MAX_LINE} bytes, skipped")
+                    continue
+                if progress is not None and number % PROGRESS_EVERY == 0:
+                    summary.lines += number - counted
+                    counted = number
+                    progress(name)
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                # Successful deliveries are only counted, so they skip the parser (which reads
+                # their reply as carefully as a failure's); the tests mirror parse_log_line's.
+                if "status=" in line:
+                    if "status=sent (" in line and " to=<" in line:
+                        summary.deliveries += 1
+                        summary.delivered += 1
+                        continue
+                elif ", stat=Sent" in line or (" => " in line and line[:1].isdigit()):
+                    summary.deliveries += 1
+                    summary.delivered += 1
+                    continue
+                try:
+                    reply = parse_log_line(line)
+                    if reply is None:
+                        if "dsn=" in line:
+                            # Postfix and Sendmail write dsn= on delivery lines only.
+                            yield self.problem(name, number, "a delivery line that cannot be read")
+                        continue
+                    item = self.delivery(reply, name, number, None)
+                except Exception as exc:
+                    item = self.problem(name, number, f"{type(exc).__name__}: {exc}", "error")
+                if item is not None:
+                    yield item
+        finally:
+            summary.lines += number - counted
+
+    def problem(
+        self,
+        name: str,
+        line: int | None,
+        reason: str,
+        kind: str = "malformed",
+        message: int | None = None,
+    ) -> ScanProblem:
+        problem = ScanProblem(name, reason, kind, line, message)
+        self.summary.add(problem)
+        return problem
+
+    def delivery(
+        self, reply: Reply, name: str, line: int | None, message: int | None
+    ) -> ScanItem | None:
+        """The record for one delivery report, or None for a success (counted, not yielded)."""
+        summary = self.summary
+        summary.deliveries += 1
+        if reply.log_status in _DELIVERED:
+            summary.delivered += 1
+            return None
+        from smtpcodes.diagnose import diagnose_reply
+
+        verdict = diagnose_reply(reply)
+        outcome = _outcome(reply, verdict)
+        if outcome == "delivered":
+            summary.delivered += 1
+            return None
+        if outcome == "other":
+            summary.other += 1
+            return None
+        if verdict is None:
+            what = "bounce" if message is not None or line is None else "failure"
+            reason = f"a {what} with no SMTP code and no known reply text"
+            return self.problem(name, line, reason, "unrecognised", message)
+        record = ScanRecord(verdict, outcome, name, line, message)
+        summary.add(record)
+        return record
+
+    # -- emails --------------------------------------------------------------------------------
+
+    def mbox(self, name: str, lines: Iterator[bytes]) -> Iterator[ScanItem]:
+        """Messages split on "From " lines after a blank line (or at the start), as mboxo/mboxrd."""
+        current: list[bytes] = []
+        size = 0
+        start = 1
+        index = 0
+        previous_blank = True
+        for number, line in enumerate(lines, start=1):
+            if previous_blank and line.startswith(b"From "):
+                if current:
+                    index += 1
+                    yield from self.message(name, index, start, b"".join(current))
+                current = []
+                size = 0
+                start = number
+            elif size < MAX_MESSAGE:
+                current.append(line)
+                size += len(line)
+            previous_blank = line in (b"\n", b"\r\n")
+        if current and any(line.strip() for line in current):
+            index += 1
+            yield from self.message(name, index, start, b"".join(current))
+
+    def message(
+        self, name: str, index: int | None, line: int | None, data: bytes
+    ) -> Iterator[ScanItem]:
+        from smtpcodes.bounce import parse_message
+
+        summary = self.summary
+        summary.messages += 1
+        if self.progress is not None and summary.messages % 64 == 0:
+            self.progress(name)
+        try:
+            replies = parse_message(data)
+        except Exception as exc:
+            yield self.problem(name, line, f"{type(exc).__name__}: {exc}", "error", index)
+            return
+        for reply in replies:
+            try:
+                item = self.delivery(reply, name, line, index)
+            except Exception as exc:
+                item = self.problem(name, line, f"{type(exc).__name__}: {exc}", "error", index)
+            if item is not None:
+                yield item
+
+
+def _is_maildir(path: str) -> bool:
+    return os.path.isdir(os.path.join(path, "cur")) or os.path.isdir(os.path.join(path, "new"))
+
+
+def scan(
+    paths: Iterable[str],
+    *,
+    kind: str = "auto",
+    summary: Summary | None = None,
+    stdin: IO[bytes] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Generator[ScanItem, None, None]:
+    """Every failed or deferred delivery in the inputs, as it is found, and every problem met.
+
+    `paths` are files, folders (searched recursively) or "-" for `stdin` (binary; default the
+    process's standard input). `kind` forces how files are read: "log", "mbox" or "email"; "auto"
+    decides from each input's first lines. `summary`, when given, is fed every line, delivery,
+    record and problem. `progress` is called with the current input's name every few thousand lines
+    and every few dozen messages.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    scanner = _Scanner(kind, summary if summary is not None else Summary(), stdin, progress)
+    return scanner.paths(paths)
+
+
+def summarize(
+    paths: Iterable[str], *, kind: str = "auto", stdin: IO[bytes] | None = None
+) -> Summary:
+    """The summary of a whole scan, without keeping its records."""
+    summary = Summary()
+    for _ in scan(paths, kind=kind, summary=summary, stdin=stdin):
+        pass
+    return summary
