@@ -49,8 +49,14 @@ def main() -> int:
     worst = 0.0
     for label, cmd in (
         ("smtpcodes explain 5.7.26 --format json", [exe, "explain", "5.7.26", "--format", "json"]),
-        ("smtpcodes explain 5.7.26 --format plain", [exe, "explain", "5.7.26", "--format", "plain"]),
-        ("smtpcodes explain '550 5.1.1 User unknown' --json", [exe, "explain", "550 5.1.1 User unknown", "--json"]),
+        (
+            "smtpcodes explain 5.7.26 --format plain",
+            [exe, "explain", "5.7.26", "--format", "plain"],
+        ),
+        (
+            "smtpcodes explain '550 5.1.1 User unknown' --json",
+            [exe, "explain", "550 5.1.1 User unknown", "--json"],
+        ),
         ("smtpcodes list --format plain", [exe, "list", "--format", "plain"]),
     ):
         ms = _median_ms(cmd, args.runs)

@@ -63,7 +63,34 @@ _LAZY = {
     "validate_reply": "smtpcodes.validate",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = [
+    "CodeClass",
+    "EnhancedCode",
+    "EnhancedEntry",
+    "Explanation",
+    "Finding",
+    "Reply",
+    "ReplyEntry",
+    "Validation",
+    "Verdict",
+    "analyse",
+    "diagnose",
+    "diagnose_reply",
+    "enhanced_entries",
+    "entries",
+    "explain",
+    "explain_code",
+    "find_codes",
+    "lookup_enhanced",
+    "lookup_reply",
+    "parse_enhanced",
+    "parse_text",
+    "reply_entries",
+    "search",
+    "validate",
+    "validate_code",
+    "validate_reply",
+]
 
 
 def __getattr__(name: str) -> Any:

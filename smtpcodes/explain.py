@@ -130,7 +130,9 @@ def explain_code(
         if reply is not None and not reply.standard and reply.note:
             notes.append(f"{reply_code} is not a standard SMTP reply code: {reply.note}")
         elif problem is not None:
-            notes.append(f"{reply_code} is not an SMTP reply code: {problem} (RFC 5321 section 4.2)")
+            notes.append(
+                f"{reply_code} is not an SMTP reply code: {problem} (RFC 5321 section 4.2)"
+            )
         elif reply is None:
             notes.append(f"{reply_code} is well-formed but defined by no RFC we know of")
     findings = tuple(validate_code(text).findings)
@@ -258,7 +260,8 @@ def _explain_enhanced(
         description=description,
         registered=entry is not None,
         references=references,
-        associated=(entry.associated if entry else ()) + (("any",) if entry and entry.associated_any else ()),
+        associated=(entry.associated if entry else ())
+        + (("any",) if entry and entry.associated_any else ()),
         retry=advice.retry if advice else None,
         advice=advice.text if advice else None,
         advice_source=advice.source if advice else None,

@@ -273,7 +273,8 @@ def _enhanced() -> dict[str, EnhancedEntry]:
             key=key,
             subject=int(subject),
             detail=int(detail),
-            title=_clean(row["Sample Text"]) or (f"Deprecated duplicate of {dup.group(1)}" if dup else ""),
+            title=_clean(row["Sample Text"])
+            or (f"Deprecated duplicate of {dup.group(1)}" if dup else ""),
             description=description,
             associated=associated,
             associated_any=any_,

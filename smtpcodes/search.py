@@ -177,7 +177,10 @@ def entries(
         from smtpcodes import kb
 
         for rule in kb.rules():
-            if digit is not None and digit not in ((rule.reply or "")[:1], (rule.enhanced or "")[:1]):
+            if digit is not None and digit not in (
+                (rule.reply or "")[:1],
+                (rule.enhanced or "")[:1],
+            ):
                 continue
             if subject is not None and (rule.enhanced or "").split(".")[1:2] != [str(subject)]:
                 continue

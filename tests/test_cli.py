@@ -7,8 +7,8 @@ import json
 import sys
 
 import pytest
-
 from conftest import Invoke
+
 from smtpcodes.cli import Environment, run
 
 
@@ -219,13 +219,18 @@ def test_list_json_covers_the_registry(invoke: Invoke) -> None:
 
 def test_list_filters_and_marks(invoke: Invoke) -> None:
     r = invoke("list", "--kind", "enhanced", "--subject", "6")
-    assert any(line.startswith("X.6.10\t") and line.endswith("deprecated") for line in r.stdout.splitlines())
+    assert any(
+        line.startswith("X.6.10\t") and line.endswith("deprecated")
+        for line in r.stdout.splitlines()
+    )
     red = invoke("list", "--kind", "enhanced", "--class", "5", "--json")
     codes = [i["code"] for i in _json(red.stdout)]
     assert "5.7.26" in codes and "5.1.5" not in codes  # X.1.5 only goes with 250
     replies = invoke("list", "--kind", "reply", "--class", "transient")
     assert all(line.startswith("4") for line in replies.stdout.splitlines())
-    nonstd = [ln for ln in invoke("list", "--kind", "reply").stdout.splitlines() if ln.startswith("571\t")]
+    nonstd = [
+        ln for ln in invoke("list", "--kind", "reply").stdout.splitlines() if ln.startswith("571\t")
+    ]
     assert nonstd and nonstd[0].endswith("non-standard")
 
 

@@ -20,7 +20,10 @@ def _generator() -> object:
     return module
 
 
-@pytest.mark.parametrize(("shell", "name"), [("bash", "smtpcodes.bash"), ("zsh", "_smtpcodes"), ("fish", "smtpcodes.fish")])
+@pytest.mark.parametrize(
+    ("shell", "name"),
+    [("bash", "smtpcodes.bash"), ("zsh", "_smtpcodes"), ("fish", "smtpcodes.fish")],
+)
 def test_scripts_are_up_to_date(shell: str, name: str) -> None:
     gen = _generator()
     expected = gen.script(shell)  # type: ignore[attr-defined]

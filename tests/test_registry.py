@@ -5,11 +5,11 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from conftest import SHARED
 
 from smtpcodes import registry
 from smtpcodes.codes import CodeClass
 from smtpcodes.explain import explain, explain_code
-from conftest import SHARED
 
 XML = SHARED / "reference" / "iana" / "smtp-enhanced-status-codes.xml"
 NS = {"i": "http://www.iana.org/assignments"}
@@ -44,7 +44,7 @@ def test_enumerated_codes_match_iana_xml_record_by_record() -> None:
     records = _xml_records("smtp-enhanced-status-codes-3")
     entries = list(registry.enhanced_entries())
     assert len(records) == len(entries) == 81
-    for rec, entry in zip(records, entries):
+    for rec, entry in zip(records, entries, strict=True):
         code = _norm(rec.findtext("i:code", namespaces=NS))
         assert entry.key == code
         sample = _norm(rec.findtext("i:sample", namespaces=NS))
@@ -74,7 +74,9 @@ def test_class_and_subject_tables_match_iana_xml() -> None:
     assert len(subjects) == 8
     for rec in subjects:
         subject = int(_norm(rec.findtext("i:code", namespaces=NS)).split(".")[1])
-        assert registry.subject_info(subject).title == _norm(rec.findtext("i:summary", namespaces=NS))
+        assert registry.subject_info(subject).title == _norm(
+            rec.findtext("i:summary", namespaces=NS)
+        )
 
 
 @pytest.mark.parametrize(
@@ -208,12 +210,19 @@ def test_reply_digits_for_unassigned_but_grammatical_code() -> None:
 
 @pytest.mark.parametrize(
     ("code", "provider_word"),
-    [("5.1.10", "Microsoft"), ("5.7.12", "Microsoft"), ("5.7.708", "Microsoft"), ("4.7.650", "Microsoft")],
+    [
+        ("5.1.10", "Microsoft"),
+        ("5.7.12", "Microsoft"),
+        ("5.7.708", "Microsoft"),
+        ("4.7.650", "Microsoft"),
+    ],
 )
 def test_vendor_meanings_side_by_side(code: str, provider_word: str) -> None:
     (item,) = explain(code)
     assert item.vendor, f"no vendor meaning for {code}"
-    assert any(provider_word in v.provider or provider_word.lower() in v.provider for v in item.vendor)
+    assert any(
+        provider_word in v.provider or provider_word.lower() in v.provider for v in item.vendor
+    )
     assert all(v.source for v in item.vendor)
     if item.registered:
         assert any("registry says" in n for n in item.notes)
