@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 from click.shell_completion import CompletionItem
@@ -30,6 +30,32 @@ class ExitStatus(enum.IntEnum):
     ERROR = 2  # bad usage, or input that could not be read at all
     INTERRUPTED = 130  # Ctrl-C
     BROKEN_PIPE = 141  # the reader went away (128 + SIGPIPE, as a C tool killed by it)
+
+
+class PipeClosed(Exception):
+    """stdout's reader went away. Not an OSError, so neither Click nor Rich turns it into exit 1."""
+
+
+class _GuardedStream:
+    """stdout, with a closed pipe reported as PipeClosed."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise PipeClosed from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise PipeClosed from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 class InputError(click.ClickException):
@@ -66,7 +92,9 @@ def warn(message: str) -> None:
 # -- shared options --------------------------------------------------------------------------------
 
 
-def output_options(formats: Sequence[str] = ("table", "plain", "json", "jsonl")) -> Callable[[F], F]:
+def output_options(
+    formats: Sequence[str] = ("table", "plain", "json", "jsonl"),
+) -> Callable[[F], F]:
     def decorate(f: F) -> F:
         f = click.option(
             "--color/--no-color",
@@ -75,14 +103,13 @@ def output_options(formats: Sequence[str] = ("table", "plain", "json", "jsonl"))
             help="Force colour on or off (default: on at a terminal, off with NO_COLOR or TERM=dumb).",
         )(f)
         f = click.option("--json", "as_json", is_flag=True, help="Shorthand for --format json.")(f)
-        f = click.option(
+        return click.option(
             "--format",
             "fmt",
             type=click.Choice(formats),
             default=None,
             help="Output format (default: table at a terminal, plain tab-separated lines in a pipe).",
         )(f)
-        return f
 
     return decorate
 
@@ -91,7 +118,8 @@ def make_output(fmt: str | None, as_json: bool, color: bool | None) -> Output:
     from smtpcodes.render import Output, resolve_format
 
     env = _env()
-    return Output(env.stdout, resolve_format(fmt, as_json, env.stdout_isatty), color)
+    stream = cast(IO[str], _GuardedStream(env.stdout))
+    return Output(stream, resolve_format(fmt, as_json, env.stdout_isatty), color)
 
 
 def _env() -> Environment:
@@ -106,7 +134,9 @@ def _env() -> Environment:
 # -- completion ------------------------------------------------------------------------------------
 
 
-def complete_code(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+def complete_code(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
     """Complete enhanced and reply codes, with their titles as help."""
     from smtpcodes import registry
 
@@ -298,15 +328,32 @@ KIND_CHOICE = click.Choice(["enhanced", "reply", "rule"])
 @cli.command(context_settings=CONTEXT)
 @click.argument("pattern")
 @click.option("-i", "--ignore-case", is_flag=True, help="Ignore case.")
-@click.option("-E", "--regexp", "extended", is_flag=True, help="PATTERN is a regular expression (the default).")
+@click.option(
+    "-E",
+    "--regexp",
+    "extended",
+    is_flag=True,
+    help="PATTERN is a regular expression (the default).",
+)
 @click.option("-F", "--fixed-strings", "fixed", is_flag=True, help="PATTERN is a plain string.")
 @click.option("-w", "--word-regexp", "word", is_flag=True, help="Match whole words only.")
-@click.option("-v", "--invert-match", "invert", is_flag=True, help="Select entries that do not match.")
+@click.option(
+    "-v", "--invert-match", "invert", is_flag=True, help="Select entries that do not match."
+)
 @click.option("-c", "--count", is_flag=True, help="Print only the number of matching entries.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit status says if anything matched.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="Print nothing; the exit status says if anything matched."
+)
 @click.option("-l", "--codes-only", is_flag=True, help="Print only the codes, one per line.")
-@click.option("--kind", "kinds", type=KIND_CHOICE, multiple=True, help="Only this kind (repeatable).")
-@click.option("--class", "klass", metavar="CLASS", help="2, 3, 4, 5 or success, intermediate, transient, permanent.")
+@click.option(
+    "--kind", "kinds", type=KIND_CHOICE, multiple=True, help="Only this kind (repeatable)."
+)
+@click.option(
+    "--class",
+    "klass",
+    metavar="CLASS",
+    help="2, 3, 4, 5 or success, intermediate, transient, permanent.",
+)
 @click.option("--subject", type=click.IntRange(0, 999), help="Enhanced-code subject (0 to 7).")
 @output_options()
 def search(
@@ -367,8 +414,15 @@ def search(
 
 
 @cli.command("list", context_settings=CONTEXT)
-@click.option("--kind", "kinds", type=KIND_CHOICE, multiple=True, help="enhanced, reply or rule (repeatable).")
-@click.option("--class", "klass", metavar="CLASS", help="2, 3, 4, 5 or success, intermediate, transient, permanent.")
+@click.option(
+    "--kind", "kinds", type=KIND_CHOICE, multiple=True, help="enhanced, reply or rule (repeatable)."
+)
+@click.option(
+    "--class",
+    "klass",
+    metavar="CLASS",
+    help="2, 3, 4, 5 or success, intermediate, transient, permanent.",
+)
 @click.option("--subject", type=click.IntRange(0, 999), help="Enhanced-code subject (0 to 7).")
 @output_options()
 def list_(
@@ -662,7 +716,7 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
     except click.ClickException as exc:
         warn(f"error: {exc.format_message()}")
         return exc.exit_code
-    except BrokenPipeError:
+    except (BrokenPipeError, PipeClosed):
         _quiet_broken_pipe()
     return rv if isinstance(rv, int) else ExitStatus.OK
 
