@@ -110,7 +110,9 @@ def evaluate(corpus: Path = DEFAULT_CORPUS) -> Report:
                     if got == status or (verdict and verdict.reply.dsn_status == status):
                         enh[0] += 1
                     else:
-                        report.disagreements.append(f"{where}\tenhanced\texpected {status}\tgot {got}")
+                        report.disagreements.append(
+                            f"{where}\tenhanced\texpected {status}\tgot {got}"
+                        )
             replycode = str(label.get("replycode") or "")
             if replycode:
                 rep[1] += 1
@@ -118,17 +120,24 @@ def evaluate(corpus: Path = DEFAULT_CORPUS) -> Report:
                 if got_reply == replycode:
                     rep[0] += 1
                 else:
-                    report.disagreements.append(f"{where}\treply\texpected {replycode}\tgot {got_reply}")
+                    report.disagreements.append(
+                        f"{where}\treply\texpected {replycode}\tgot {got_reply}"
+                    )
             reason = str(label.get("reason") or "")
             cat[1] += 1
             ours = verdict.category if verdict else None
-            names = kb.categories()[ours].sisimai if ours in kb.categories() else ()
+            names = (
+                kb.categories()[ours].sisimai
+                if ours is not None and ours in kb.categories()
+                else ()
+            )
             if reason in names or (reason in ("undefined", "onhold") and ours == "undetermined"):
                 cat[0] += 1
             else:
                 why = MERITS.get((sample, recipient), "")
                 report.disagreements.append(
-                    f"{where}\tcategory\texpected {reason}\tgot {ours}" + (f"\t{why}" if why else "")
+                    f"{where}\tcategory\texpected {reason}\tgot {ours}"
+                    + (f"\t{why}" if why else "")
                 )
             hard[1] += 1
             ours_hard = bool(verdict and verdict.bounce == "hard")
