@@ -372,12 +372,14 @@ class Output:
         if tables:
             self.print(Columns(tables, padding=(1, 2)))
         if data["top_reasons"]:
-            table = Table(title="Top reasons", title_justify="left", header_style="bold")
+            table = Table(
+                title="Top reasons", title_justify="left", header_style="bold", expand=True
+            )
             table.add_column("Count", justify="right", no_wrap=True)
             table.add_column("Category", no_wrap=True)
             table.add_column("Codes", no_wrap=True)
             table.add_column("Reason (addresses, IPs and ids replaced)", ratio=3)
-            table.add_column("Example", ratio=1)
+            table.add_column("Example", ratio=2, overflow="fold")
             for r in data["top_reasons"]:
                 codes = Text()
                 for code in (r.get("reply_code"), r.get("enhanced_code")):
