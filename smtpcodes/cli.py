@@ -7,10 +7,10 @@ stay fast.
 from __future__ import annotations
 
 import enum
+import io
 import os
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
@@ -64,15 +64,26 @@ class InputError(click.ClickException):
     exit_code = ExitStatus.ERROR
 
 
-@dataclass
+_EMPTY_STDIN = io.BytesIO()
+
+
 class Environment:
     """The facts about the terminal and the streams; tests replace them."""
 
-    stdin: IO[bytes] = field(default_factory=lambda: sys.stdin.buffer)
-    stdout: IO[str] = field(default_factory=lambda: sys.stdout)
-    stderr: IO[str] = field(default_factory=lambda: sys.stderr)
-    stdin_isatty: bool = field(default_factory=lambda: _isatty(sys.stdin))
-    stdout_isatty: bool = field(default_factory=lambda: _isatty(sys.stdout))
+    def __init__(
+        self,
+        stdin: IO[bytes] | None = None,
+        stdout: IO[str] | None = None,
+        stderr: IO[str] | None = None,
+        stdin_isatty: bool | None = None,
+        stdout_isatty: bool | None = None,
+    ) -> None:
+        # sys.stdin is None when the process was started with standard input closed.
+        self.stdin = stdin if stdin is not None else getattr(sys.stdin, "buffer", _EMPTY_STDIN)
+        self.stdout = stdout if stdout is not None else sys.stdout
+        self.stderr = stderr if stderr is not None else sys.stderr
+        self.stdin_isatty = _isatty(sys.stdin) if stdin_isatty is None else stdin_isatty
+        self.stdout_isatty = _isatty(sys.stdout) if stdout_isatty is None else stdout_isatty
 
 
 def _isatty(stream: object) -> bool:

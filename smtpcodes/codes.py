@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "CodeClass",
@@ -16,6 +16,7 @@ __all__ = [
     "EnhancedCode",
     "class_of",
     "find_codes",
+    "only_codes",
     "parse_enhanced",
     "reply_code_problem",
 ]
@@ -57,8 +58,7 @@ class CodeSyntaxError(ValueError):
         self.reference = reference
 
 
-@dataclass(frozen=True, order=True)
-class EnhancedCode:
+class EnhancedCode(NamedTuple):
     """An enhanced status code class.subject.detail (RFC 3463 section 2)."""
 
     klass: int
@@ -126,8 +126,7 @@ def reply_code_problem(text: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class CodeToken:
+class CodeToken(NamedTuple):
     """A code found in free text: a reply code, an enhanced code, or a reply code with its enhanced code."""
 
     text: str  # the item as written, e.g. "550 5.7.26"
@@ -157,3 +156,20 @@ def find_codes(text: str) -> list[CodeToken]:
             enhanced = "X" + enhanced[1:]
         tokens.append(CodeToken(m.group(0), m.start(), m.end(), reply, enhanced))
     return tokens
+
+
+# What may stand between the codes of a list like "550 5.7.26, X.7.1; (4.7.0)".
+_GAP = re.compile(r"[\s,;:/|()\[\]{}<>'\"#=+*&.-]*")
+
+
+def only_codes(text: str) -> list[CodeToken] | None:
+    """The codes, when `text` holds nothing but codes and punctuation; None when it holds more."""
+    tokens = find_codes(text)
+    if not tokens:
+        return None
+    pos = 0
+    for token in tokens:
+        if _GAP.fullmatch(text, pos, token.start) is None:
+            return None
+        pos = token.end
+    return tokens if _GAP.fullmatch(text, pos) is not None else None

@@ -7,8 +7,7 @@ explained by its class and subject, as RFC 3463 section 2 asks of clients.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from smtpcodes import registry
 from smtpcodes._data import read_csv
@@ -21,8 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["Explanation", "explain", "explain_code"]
 
 
-@dataclass(frozen=True)
-class Advice:
+class Advice(NamedTuple):
     retry: str  # "yes", "later" or "no"
     text: str
     source: str
@@ -46,8 +44,7 @@ def _enhanced_advice(subject: int, detail: int, klass: str) -> Advice | None:
     return None
 
 
-@dataclass(frozen=True)
-class Explanation:
+class Explanation(NamedTuple):
     """What one code, or one reply code with its enhanced code, means."""
 
     input: str
@@ -67,7 +64,7 @@ class Explanation:
     enhanced_entry: registry.EnhancedEntry | None = None
     reply: registry.ReplyEntry | None = None
     vendor: tuple[VendorCode, ...] = ()
-    findings: tuple[Finding, ...] = field(default=())
+    findings: tuple[Finding, ...] = ()
 
     @property
     def found(self) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from smtpcodes._data import read_csv
 from smtpcodes.codes import (
@@ -50,6 +50,7 @@ _REF = re.compile(r"\[(RFC)(\d+)\]|\[([^\]]+)\]")
 _SECTION = re.compile(r",\s*Section\s+([\d.]+)", re.IGNORECASE)
 
 
+@functools.cache  # most entries share a handful of reference texts
 def _references(text: str) -> tuple[str, ...]:
     """'[RFC7372], Section 3.3 (Standards Track); [RFC6376] ...' -> ('RFC 7372 section 3.3', 'RFC 6376')."""
     refs: list[str] = []
@@ -75,8 +76,7 @@ def _associated(text: str) -> tuple[tuple[str, ...], bool]:
     return tuple(dict.fromkeys(_ASSOC.findall(text))), False
 
 
-@dataclass(frozen=True)
-class ClassInfo:
+class ClassInfo(NamedTuple):
     """A class of enhanced codes (2, 4, 5) from IANA's class table."""
 
     digit: str
@@ -86,8 +86,7 @@ class ClassInfo:
     references: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class SubjectInfo:
+class SubjectInfo(NamedTuple):
     """A subject of enhanced codes (X.0 to X.7) from IANA's subject table."""
 
     subject: int
@@ -97,8 +96,7 @@ class SubjectInfo:
     references: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class EnhancedEntry:
+class EnhancedEntry(NamedTuple):
     """One enumerated enhanced status code of the IANA registry, e.g. X.7.26."""
 
     key: str  # "X.7.26"
@@ -116,7 +114,9 @@ class EnhancedEntry:
     deprecated: bool = False
     replaced_by: str | None = None
 
-    kind = "enhanced"
+    @property
+    def kind(self) -> str:
+        return "enhanced"
 
     @property
     def code(self) -> str:
@@ -145,8 +145,7 @@ class EnhancedEntry:
         }
 
 
-@dataclass(frozen=True)
-class ReplyMeaning:
+class ReplyMeaning(NamedTuple):
     """What a reply code means in one context: base SMTP, or an extension such as AUTH or STARTTLS."""
 
     context: str  # "" for RFC 5321 itself
@@ -159,16 +158,17 @@ class ReplyMeaning:
     checked: str
 
 
-@dataclass(frozen=True)
-class ReplyEntry:
+class ReplyEntry(NamedTuple):
     """A three-digit SMTP reply code with every meaning the RFCs (or the wild) give it."""
 
     code: str
     standard: bool
     note: str  # why it is not standard
-    meanings: tuple[ReplyMeaning, ...] = field(default=())
+    meanings: tuple[ReplyMeaning, ...] = ()
 
-    kind = "reply"
+    @property
+    def kind(self) -> str:
+        return "reply"
 
     @property
     def title(self) -> str:

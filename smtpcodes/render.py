@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -75,15 +74,17 @@ def class_of_code(code: str | None) -> str | None:
     return _DIGIT_CLASS.get((code or "")[:1])
 
 
-@dataclass
 class Output:
     """Where results go and how: the stream, the format, and the colour choice."""
 
-    stream: IO[str]
-    fmt: str
-    color: bool | None = None  # None lets Rich decide (NO_COLOR, FORCE_COLOR, TERM=dumb, a TTY)
-    width: int | None = None
-    _console: Console | None = None
+    def __init__(
+        self, stream: IO[str], fmt: str, color: bool | None = None, width: int | None = None
+    ) -> None:
+        self.stream = stream
+        self.fmt = fmt
+        self.color = color  # None lets Rich decide (NO_COLOR, FORCE_COLOR, TERM=dumb, a TTY)
+        self.width = width
+        self._console: Console | None = None
 
     # -- plumbing -------------------------------------------------------------------------------
     def line(self, text: str) -> None:

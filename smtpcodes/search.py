@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from smtpcodes import registry
 from smtpcodes.codes import CodeClass
@@ -46,14 +45,15 @@ class Entry(Protocol):
     def to_json(self) -> dict[str, object]: ...
 
 
-@dataclass(frozen=True)
-class ClassView:
+class ClassView(NamedTuple):
     """An enhanced entry shown with a class digit (list/search --class 5: X.7.26 as 5.7.26)."""
 
     entry: registry.EnhancedEntry
     klass: str
 
-    kind = "enhanced"
+    @property
+    def kind(self) -> str:
+        return "enhanced"
 
     @property
     def code(self) -> str:
@@ -78,13 +78,14 @@ class ClassView:
         return data
 
 
-@dataclass(frozen=True)
-class RuleView:
+class RuleView(NamedTuple):
     """A knowledge-base rule as a search result: its id is the code."""
 
     rule: kb.Rule
 
-    kind = "rule"
+    @property
+    def kind(self) -> str:
+        return "rule"
 
     @property
     def code(self) -> str:
