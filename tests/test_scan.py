@@ -550,3 +550,17 @@ def test_real_pipe_and_exit_status() -> None:
         "heidi@orange.fr",
     ]
     assert "missing.log" in r.stderr
+
+
+def test_plain_and_json_never_load_rich() -> None:
+    code = (
+        "import sys, io\n"
+        "from smtpcodes.cli import Environment, run\n"
+        "for args in (['--summary'], ['--summary', '--json'], ['--format', 'jsonl']):\n"
+        "    env = Environment(stdin=io.BytesIO(), stdout=io.StringIO(), stderr=io.StringIO(),"
+        " stdin_isatty=False, stdout_isatty=False)\n"
+        f"    assert run(['scan', *args, {SENDMAIL!r}], env) == 0\n"
+        "assert 'rich' not in sys.modules, sorted(m for m in sys.modules if 'rich' in m)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
