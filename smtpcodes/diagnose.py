@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from smtpcodes import kb, registry
 from smtpcodes._data import read_csv
@@ -27,8 +28,7 @@ NOT_FAILURES = frozenset({"delivered", "auto-reply", "feedback"})
 REGISTRY_SOURCE = "IANA SMTP Enhanced Status Codes registry; RFC 3463; RFC 5321 section 4.2"
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """One reason behind a verdict: which rule decided, where its knowledge comes from, what it matched."""
 
     rule: str
@@ -39,8 +39,7 @@ class Evidence:
         return {"rule": self.rule, "source": self.source, "matched": self.matched}
 
 
-@dataclass(frozen=True)
-class CodeCategory:
+class CodeCategory(NamedTuple):
     code: str
     category: str
     specific: bool
@@ -208,19 +207,28 @@ def _message_kind_verdict(reply: Reply) -> tuple[str, str] | None:
     return None
 
 
+@functools.lru_cache(maxsize=2048)
+def _explain(reply_code: str | None, enhanced: str | None) -> Explanation:
+    """The registry's explanation of a code pair; the same pair recurs across a whole mailbox."""
+    return explain_code(reply_code, enhanced)
+
+
+def _class_of_reply(reply: Reply, code: str | None) -> CodeClass | None:
+    if code:
+        return class_of(code)
+    action = (reply.dsn_action or "").lower()
+    if action == "failed" or reply.log_status in ("bounced", "expired"):
+        return CodeClass.PERMANENT
+    if action == "delayed" or reply.log_status == "deferred":
+        return CodeClass.TRANSIENT
+    return None
+
+
 def diagnose_reply(reply: Reply) -> Verdict | None:
     """The verdict on one reply; None when it holds nothing recognisable (no code, no known text)."""
     reply_code, enhanced, sources, notes = _choose_codes(reply)
-    explanation = explain_code(reply_code, enhanced, reply.raw) if (reply_code or enhanced) else None
-    klass = class_of(enhanced or reply_code or "") if (enhanced or reply_code) else None
-    if klass is None and (reply.dsn_action or "").lower() == "failed":
-        klass = CodeClass.PERMANENT
-    elif klass is None and (reply.dsn_action or "").lower() == "delayed":
-        klass = CodeClass.TRANSIENT
-    if klass is None and reply.log_status in ("bounced", "expired"):
-        klass = CodeClass.PERMANENT
-    elif klass is None and reply.log_status == "deferred":
-        klass = CodeClass.TRANSIENT
+    explanation = _explain(reply_code, enhanced) if (reply_code or enhanced) else None
+    klass = _class_of_reply(reply, enhanced or reply_code)
 
     evidence: list[Evidence] = []
     host_provider = kb.provider_for_host(reply.remote_host) if reply.remote_host else None
@@ -233,16 +241,21 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
     category: str
     confidence: str
     rule = rule_match.rule if rule_match else None
+    code_evidence = (
+        Evidence(f"code:{by_code.code}", by_code.source, enhanced or reply_code or "")
+        if by_code is not None
+        else None
+    )
     if kind is not None:
         category = kind[0]
         evidence.append(Evidence(f"message:{category}", "RFC 3464 / RFC 3834 / RFC 5965", kind[1]))
         confidence = "high"
         rule = None
-    elif rule is not None and rule.priority >= 0:
+    elif rule is not None and rule_match is not None and rule.priority >= 0:
         category = rule.category
-        evidence.append(Evidence(rule.id, rule.source, rule_match.matched if rule_match else ""))
+        evidence.append(Evidence(rule.id, rule.source, rule_match.matched))
         confidence = "high" if rule.priority >= 1 and rule.confidence == "high" else "medium"
-        if by_code is not None and by_code.category != category:
+        if by_code is not None and code_evidence is not None and by_code.category != category:
             if by_code.specific:
                 conflict = (
                     f"the code {enhanced or reply_code} means {by_code.category}, but the text "
@@ -250,20 +263,21 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
                     "default code whatever the cause, while the wording names it"
                 )
                 confidence = "medium" if confidence == "high" else "low"
-            evidence.append(Evidence(f"code:{by_code.code}", by_code.source, enhanced or reply_code or ""))
-    elif by_code is not None and klass is not None:
+            evidence.append(code_evidence)
+    elif by_code is not None and code_evidence is not None and klass is not None:
         category = by_code.category
-        evidence.append(Evidence(f"code:{by_code.code}", by_code.source, enhanced or reply_code or ""))
+        evidence.append(code_evidence)
         confidence = "medium" if by_code.specific else "low"
-        if rule is not None:  # a fallback rule (priority < 0) refines an unspecific code
+        if rule is not None and rule_match is not None:
+            # A fallback rule (priority < 0) refines an unspecific code, never a specific one.
             if not by_code.specific:
                 category = rule.category
-                evidence.append(Evidence(rule.id, rule.source, rule_match.matched if rule_match else ""))
+                evidence.append(Evidence(rule.id, rule.source, rule_match.matched))
             else:
                 rule = None
-    elif rule is not None:
+    elif rule is not None and rule_match is not None:
         category = rule.category
-        evidence.append(Evidence(rule.id, rule.source, rule_match.matched if rule_match else ""))
+        evidence.append(Evidence(rule.id, rule.source, rule_match.matched))
         confidence = "low"
     elif klass is not None:
         category = "delivered" if klass is CodeClass.SUCCESS else "undetermined"
@@ -277,10 +291,16 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
     else:
         return None
 
-    category, adjusted = _adjust(category, reply, by_code, enhanced or reply_code)
-    if adjusted is not None:
-        evidence.append(adjusted)
-        rule = rule if category == (rule.category if rule else None) else None
+    if kind is None:
+        context = _Context(reply, by_code, enhanced, rule, matches, host_provider, explanation)
+        adjusted = _adjust(category, context)
+        if adjusted is not None:
+            category, why = adjusted
+            evidence.append(why)
+            if rule is not None and rule.category != category:
+                rule = None
+            if confidence == "high":
+                confidence = "medium"
 
     if klass is CodeClass.SUCCESS and category not in NOT_FAILURES:
         category, confidence = "delivered", "high"
@@ -295,20 +315,9 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
         retry = "no"
     party = (rule.party if rule and rule.party else None) or (cat.party if cat else None) or None
     action = (rule.advice if rule and rule.advice else None) or (cat.action if cat else "")
-    bounce = _bounce(category, klass, reply_code, enhanced)
+    bounce = _bounce(category, klass)
 
-    provider_name: str | None = None
-    provider_meaning: str | None = None
-    if rule is not None:
-        provider = kb.providers().get(rule.provider)
-        if provider is not None and provider.hosts:
-            provider_name, provider_meaning = provider.name, rule.meaning
-    if provider_name is None and host_provider is not None:
-        provider_name = host_provider.name
-        evidence.append(Evidence("host", host_provider.source, reply.remote_host or ""))
-    if provider_name is None and explanation is not None and explanation.vendor:
-        provider_name = explanation.vendor[0].provider
-        provider_meaning = explanation.vendor[0].meaning
+    provider_name, provider_meaning = _provider(rule, host_provider, explanation, evidence, reply)
     for note in notes:
         evidence.append(Evidence("codes", "RFC 3464 section 2.3.4", note))
 
@@ -332,33 +341,176 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
     )
 
 
-def _adjust(
-    category: str, reply: Reply, by_code: CodeCategory | None, code: str | None
-) -> tuple[str, Evidence | None]:
-    """Context that changes what the words mean: when the sender's MTA gave up, or the phase."""
-    if category == "network" and by_code is not None and by_code.category == "expired":
-        # The words name the last error; the bounce itself says the MTA stopped retrying.
-        return "expired", Evidence(
-            "context:gave-up",
-            "RFC 3463 section 3.5 (X.4.7 delivery time expired); RFC 3464 section 2.3.3 (Action)",
-            f"a bounce after repeated {category} failures" + (f" ({code})" if code else ""),
-        )
-    code_says_unknown = by_code is not None and by_code.category == "user-unknown" and by_code.specific
-    command = (reply.smtp_command or "").upper()
-    if category == "user-unknown" and not code_says_unknown and command.startswith("DATA"):
-        # RFC 5321 section 3.3: recipients are accepted or refused at RCPT TO. An "unknown user"
-        # after DATA means the address was accepted and a filter refused this message (Japanese
-        # carriers' domain filters answer this way), so it says nothing about the address --
-        # unless the server's own code (5.1.1) insists that the mailbox does not exist.
-        return "recipient-filtered", Evidence(
-            "context:after-data",
-            "RFC 5321 section 3.3 (recipients are validated at RCPT TO)",
-            f"'user unknown' in reply to {reply.smtp_command}",
-        )
-    return category, None
+def _provider(
+    rule: kb.Rule | None,
+    host_provider: kb.Provider | None,
+    explanation: Explanation | None,
+    evidence: list[Evidence],
+    reply: Reply,
+) -> tuple[str | None, str | None]:
+    """Who sent the reply: a provider rule that decided, else the remote host, else a vendor code.
+
+    A vendor's meaning for a code the IANA registry also defines (Gmail's 5.2.1) names the vendor
+    only when the host agrees: any server may send 5.2.1. A code only one vendor uses (5.7.708)
+    names it by itself.
+    """
+    if rule is not None:
+        provider = kb.providers().get(rule.provider)
+        if provider is not None and provider.hosts:
+            return provider.name, rule.meaning
+    vendor = explanation.vendor if explanation is not None else ()
+    if host_provider is not None:
+        evidence.append(Evidence("host", host_provider.source, reply.remote_host or ""))
+        for v in vendor:
+            if v.provider == host_provider.id:
+                return host_provider.name, v.meaning
+        return host_provider.name, None
+    if vendor and explanation is not None and not explanation.registered:
+        found = kb.providers().get(vendor[0].provider)
+        return (found.name if found else vendor[0].provider), vendor[0].meaning
+    return None, None
 
 
-def _bounce(category: str, klass: CodeClass | None, reply_code: str | None, enhanced: str | None) -> str | None:
+# Categories that say what the codes say rather than what happened: the phase of the SMTP
+# conversation can say more.
+_UNSPECIFIC = frozenset({"undetermined", "policy", "system-error"})
+# Categories about the recipient's address or mailbox: a reply to MAIL FROM or to the greeting
+# cannot be about them (RFC 5321 section 3.3: the recipient is named at RCPT TO).
+_RECIPIENT_SIDE = frozenset(
+    {"user-unknown", "domain-unknown", "mailbox-disabled", "recipient-filtered", "mailbox-full"}
+)
+# Failures a sending MTA retries (RFC 5321 section 4.5.4.1); a failure report that names one as
+# its cause means the retries ran out.
+_RETRIED = frozenset({"network", "system-error", "system-full", "undetermined"})
+_CONNECT_PHASE = frozenset({"connect", "HELO", "EHLO", "LHLO"})
+_SOURCE_PHASE = "RFC 5321 section 3.3 (MAIL FROM names the sender, RCPT TO the recipients)"
+_SOURCE_GAVE_UP = (
+    "RFC 3464 section 2.3.3 (Action: failed after transient errors); RFC 5321 section 4.5.4.1 "
+    "(senders retry transient failures until the queue lifetime ends); RFC 3463 X.4.7"
+)
+
+
+@dataclass(frozen=True)
+class _Context:
+    reply: Reply
+    by_code: CodeCategory | None
+    enhanced: str | None
+    rule: kb.Rule | None
+    matches: list[kb.RuleMatch]
+    host_provider: kb.Provider | None
+    explanation: Explanation | None
+
+    @property
+    def command(self) -> str:
+        return self.reply.smtp_command or ""
+
+    def stage(self, name: str) -> kb.RuleMatch | None:
+        return next((m for m in self.matches if m.rule.stage == name), None)
+
+    @property
+    def failed(self) -> bool:
+        """Whether this is a final failure report (not a delay warning, not a live reply)."""
+        reply = self.reply
+        action = (reply.dsn_action or "").lower()
+        if action == "delayed" or self.stage("delayed") is not None:
+            return False
+        if action == "failed" or reply.log_status in ("bounced", "expired"):
+            return True
+        return reply.message_kind in ("dsn", "bounce")
+
+    @property
+    def unknown_user_corroborated(self) -> bool:
+        """Whether more than a generic wording says the mailbox does not exist.
+
+        The server's address status (X.1.x), a refusal at RCPT TO, or a provider's own
+        documented wording; "user unknown" alone is also what recipient-side filters answer
+        (Japanese carriers after DATA), which says nothing about the address.
+        """
+        for code in (self.enhanced, self.reply.dsn_status):
+            if code and code.split(".")[1] == "1" and code.split(".")[2] not in ("7", "8"):
+                return True
+        if self.command == "RCPT TO":
+            return True
+        if self.rule is not None and self.rule.category == "user-unknown" and self.rule.priority >= 1:
+            return True
+        host = self.host_provider.id if self.host_provider else None
+        vendor = self.explanation.vendor if self.explanation is not None else ()
+        return any(v.category == "user-unknown" and v.provider == host for v in vendor)
+
+
+def _adjust(category: str, ctx: _Context) -> tuple[str, Evidence] | None:
+    """Context that changes what the words mean: the SMTP phase, and whether the sender gave up."""
+    reply, by_code, command = ctx.reply, ctx.by_code, ctx.command
+    specific_rule = ctx.rule is not None and ctx.rule.priority >= 0
+    if reply.diagnostic_type == "x-unix" and category in _UNSPECIFIC and not specific_rule:
+        return "mailer-error", Evidence(
+            "context:x-unix",
+            "RFC 3464 section 2.3.6 (Diagnostic-Code); sendmail reports a local delivery "
+            "program's exit status as type X-Unix",
+            reply.raw[:200],
+        )
+    if command == "MAIL FROM" and (
+        category in _RECIPIENT_SIDE or (category in ("undetermined", "policy") and not specific_rule)
+    ):
+        return "sender-rejected", Evidence(
+            "context:mail-from", _SOURCE_PHASE, f"{category} in reply to MAIL FROM"
+        )
+    if command in _CONNECT_PHASE:
+        if category in _RECIPIENT_SIDE:
+            # "Invalid domain name" to EHLO is about the client's own name.
+            return "protocol", Evidence(
+                "context:greeting", _SOURCE_PHASE, f"{category} in reply to {command}"
+            )
+        if category in ("undetermined", "policy") and not specific_rule:
+            # Refused before any sender or recipient was named: the client itself is refused.
+            return "blocklisted", Evidence(
+                "context:greeting",
+                "RFC 5321 section 3.1 (a server may refuse a client at connection or greeting)",
+                f"refusal in reply to {command}",
+            )
+    if category == "user-unknown" and not ctx.unknown_user_corroborated:
+        if command.startswith("DATA"):
+            # RFC 5321 section 3.3: recipients are accepted or refused at RCPT TO. An "unknown
+            # user" after DATA means the address was accepted and a filter refused this message.
+            return "recipient-filtered", Evidence(
+                "context:after-data",
+                "RFC 5321 section 3.3 (recipients are validated at RCPT TO)",
+                f"'user unknown' in reply to {reply.smtp_command}",
+            )
+        if reply.message_kind in ("dsn", "bounce"):
+            return "recipient-filtered", Evidence(
+                "context:uncorroborated",
+                "RFC 5321 section 3.3; RFC 3463 X.1.x; p5-sisimai Sisimai::Reason::UserUnknown "
+                "and Filtered (a generic 'user unknown' outside RCPT TO is a filter's answer too)",
+                "a generic 'user unknown' with no X.1.x status, no RCPT TO phase and no provider "
+                "wording: the address is not condemned",
+            )
+    if category in _RETRIED:
+        gave_up = ctx.stage("gave-up")
+        if gave_up is not None or (by_code is not None and by_code.category == "expired"):
+            return "expired", Evidence(
+                "context:gave-up",
+                _SOURCE_GAVE_UP,
+                gave_up.matched if gave_up else f"{ctx.enhanced or reply.reply_code} after {category}",
+            )
+        if category == "network" and ctx.failed and _transient(ctx):
+            return "expired", Evidence(
+                "context:gave-up",
+                _SOURCE_GAVE_UP,
+                "a failure report whose cause is a transient network error",
+            )
+    return None
+
+
+def _transient(ctx: _Context) -> bool:
+    """Whether the cause is a transient condition: the rule's own codes, or the reply's, are 4xx."""
+    if ctx.rule is not None and ctx.rule.category == "network" and ctx.rule.enhanced:
+        return all(code.startswith("4") for code in ctx.rule.enhanced.split("/"))
+    code = ctx.enhanced or ctx.reply.reply_code or ""
+    return code.startswith("4")
+
+
+def _bounce(category: str, klass: CodeClass | None) -> str | None:
     """Hard when the address itself is bad (as Sisimai decides, so figures compare)."""
     if category in NOT_FAILURES:
         return None

@@ -17,8 +17,7 @@ import itertools
 import re
 import types
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from smtpcodes._data import read_csv, read_jsonl
 
@@ -29,6 +28,7 @@ __all__ = [
     "PARTIES",
     "PRIORITIES",
     "RETRY_VALUES",
+    "STAGES",
     "Category",
     "Provider",
     "Rule",
@@ -90,6 +90,8 @@ PARTIES: tuple[str, ...] = ("sender", "sender-dns", "recipient", "receiving-site
 #: no: do not resend as is.
 RETRY_VALUES: tuple[str, ...] = ("yes", "later", "no")
 CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
+#: A rule's optional stage: the sending MTA "gave-up" (stopped retrying) or the mail is "delayed".
+STAGES: tuple[str, ...] = ("gave-up", "delayed")
 #: Which rule wins when several match (higher first, then the longer match): 3 a token that reverses
 #: what the rest of the text says, 2 provider code tokens, 1 provider wording, 0 text any MTA may
 #: send, -1 broad fallbacks and wrappers whose real reason usually follows.
@@ -115,8 +117,7 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-@dataclass(frozen=True)
-class Category:
+class Category(NamedTuple):
     """A diagnosis category: what a failure means, who must act and whether to retry."""
 
     id: str
@@ -154,8 +155,7 @@ class Category:
         }
 
 
-@dataclass(frozen=True)
-class Provider:
+class Provider(NamedTuple):
     """A mailbox provider, filtering service, blocklist or MTA whose texts the rules know."""
 
     id: str
@@ -174,8 +174,7 @@ class Provider:
         }
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """A text rule: when ``match`` is found in a reply, the reply means ``category``."""
 
     id: str
@@ -193,6 +192,9 @@ class Rule:
     confidence: str
     source: str
     checked: str
+    #: What the text says about the sending side rather than the cause: "gave-up" (the MTA stopped
+    #: retrying, RFC 3464 Action failed after transient errors) or "delayed" (it is still trying).
+    stage: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """The rule as in data/rules.jsonl."""
@@ -212,11 +214,11 @@ class Rule:
             "confidence": self.confidence,
             "source": self.source,
             "checked": self.checked,
+            **({"stage": self.stage} if self.stage else {}),
         }
 
 
-@dataclass(frozen=True)
-class RuleMatch:
+class RuleMatch(NamedTuple):
     """A rule that matched, with the text it matched (from :func:`normalize_text` of the input)."""
 
     rule: Rule
@@ -226,8 +228,7 @@ class RuleMatch:
         return {"rule": self.rule.id, "matched": self.matched}
 
 
-@dataclass(frozen=True)
-class VendorCode:
+class VendorCode(NamedTuple):
     """A provider's own meaning for an enhanced code (or a range of them) that it sends."""
 
     code: str
@@ -421,6 +422,8 @@ def rules() -> tuple[Rule, ...]:
         )
         for field in ("meaning", "advice", "source"):
             _require(bool(str(obj.get(field, "")).strip()), name, line, f"empty {field}")
+        stage = obj.get("stage")
+        _require(stage in (None, *STAGES), name, line, f"bad stage {stage!r}")
         _require(
             bool(_rx(_DATE).match(str(obj.get("checked", "")))), name, line, "bad checked date"
         )
@@ -441,6 +444,7 @@ def rules() -> tuple[Rule, ...]:
                 confidence=obj["confidence"],
                 source=obj["source"],
                 checked=obj["checked"],
+                stage=stage,
             )
         )
     return tuple(loaded)

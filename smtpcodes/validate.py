@@ -42,7 +42,7 @@ Enhanced codes (RFC 3463, RFC 2034, RFC 5248):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from smtpcodes import registry
 from smtpcodes.codes import enhanced_problem, find_codes, parse_enhanced, reply_code_problem
@@ -77,8 +77,7 @@ RFC6531_REPLIES = "RFC 6531 section 3.7.4.2"
 MAX_REPLY_LINE_OCTETS = 512  # including CRLF, RFC 5321 section 4.5.3.1.5
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(NamedTuple):
     """One problem (or note) about a code or reply, with the RFC section that sets the rule."""
 
     severity: str  # ERROR | WARNING | INFO
@@ -95,8 +94,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True)
-class Validation:
+class Validation(NamedTuple):
     """The findings about one input: a code, a code pair or one reply."""
 
     input: str
