@@ -19,7 +19,6 @@ import json
 import os
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 
 from smtpcodes.parse import (
     ADDR,
@@ -29,6 +28,7 @@ from smtpcodes.parse import (
     dsn_field_line,
     dsn_replies,
     find_command,
+    replace,
     reply_from_dsn,
     scan_units,
     squash,
@@ -481,7 +481,7 @@ _HEADER_LINE = (
 )
 
 
-def _anchor(line: str) -> str | None:
+def _anchor(line: str, known: frozenset[str] = frozenset()) -> str | None:
     if "@" not in line:
         return None
     if line.lstrip(" \t>").lower().startswith(_HEADER_LINE):
@@ -492,8 +492,8 @@ def _anchor(line: str) -> str | None:
     for group in m.groups():
         if group:
             address = group.strip(".")
-            if address.lower().startswith(_ROLE_ACCOUNTS):
-                return None
+            if address.lower().startswith(_ROLE_ACCOUNTS) and address.lower() not in known:
+                return None  # unless the DSN fields name it as a failed recipient
             return address
     return None
 
@@ -504,7 +504,9 @@ _ROLE_ACCOUNTS = ("postmaster@", "mailer-daemon@", "abuse@", "hostmaster@")
 class _Body:
     """Per-recipient best replies in a bounce text, the recipients in order, the best overall."""
 
-    def __init__(self, text: str, skip: frozenset[str]) -> None:
+    def __init__(
+        self, text: str, skip: frozenset[str], known: frozenset[str] = frozenset()
+    ) -> None:
         lines = text.split("\n")
         # (recipient, lines, index of the first line after the anchor line)
         sections: list[tuple[str | None, list[str], int]] = [(None, [], 0)]
@@ -512,7 +514,7 @@ class _Body:
         for line in lines:
             if ":" in line[:30] and dsn_field.match(line) is not None:
                 continue  # DSN fields written into the text are read as fields, not prose
-            address = _anchor(line)
+            address = _anchor(line, known)
             if address is not None and address.lower() == (sections[-1][0] or "").lower():
                 address = None  # the same recipient named again goes on with its section
             if address is not None and address.lower() not in skip:
@@ -762,10 +764,16 @@ def _read(msg: _Part, depth: int) -> list[Reply]:
 
     if dsn and all(_complete(r) for r in dsn):
         # The fields say it all; the text can only add the command, read cheaply.
-        command = find_command(body) if len(dsn) == 1 else None
-        return [replace(r, message_kind="dsn", smtp_command=r.smtp_command or command) for r in dsn]
+        if len(dsn) == 1:
+            command = dsn[0].smtp_command or find_command(body)
+            return [replace(dsn[0], message_kind="dsn", smtp_command=command)]
+        return [
+            replace(r, message_kind="dsn", smtp_command=r.smtp_command or _command_near(body, r))
+            for r in dsn
+        ]
 
-    found = _Body(body, _senders(msg, parts, tail))
+    known = frozenset((r.recipient or "").lower() for r in dsn if r.recipient)
+    found = _Body(body, _senders(msg, parts, tail), known)
 
     if dsn:
         return _with_dsn(dsn, found)
@@ -829,6 +837,21 @@ def _read(msg: _Part, depth: int) -> list[Reply]:
 
 
 _EMPTY = Reply(text="", raw="")
+
+
+def _command_near(body: str, reply: Reply) -> str | None:
+    """The command named in the paragraph of the text that names this recipient.
+
+    Postfix writes one paragraph per recipient: "<a@b>: host mx[192.0.2.1] said: 550 ... (in reply
+    to RCPT TO command)"; its DSN fields leave the command out.
+    """
+    if not reply.recipient:
+        return None
+    at = body.lower().find(reply.recipient.lower())
+    if at < 0:
+        return None
+    end = body.find("\n\n", at)
+    return find_command(body[at : end if 0 <= end < at + 4000 else at + 4000])
 
 
 def _with_dsn(dsn: list[Reply], found: _Body) -> list[Reply]:

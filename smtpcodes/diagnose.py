@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from smtpcodes import kb, registry
@@ -69,8 +69,7 @@ def code_category(reply_code: str | None, enhanced_code: str | None) -> CodeCate
     return None
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What went wrong with one delivery, whose problem it is, and what to do."""
 
     reply: Reply
@@ -88,7 +87,7 @@ class Verdict:
     confidence: str  # "high", "medium", "low"
     evidence: tuple[Evidence, ...] = ()
     conflict: str | None = None  # text and code disagree: what, and which won
-    code_sources: dict[str, str] = field(default_factory=dict)
+    code_sources: dict[str, str] | None = None  # where each code was read
 
     @property
     def input(self) -> str:
@@ -118,7 +117,7 @@ class Verdict:
                 "reply_code": self.reply_code,
                 "enhanced_code": self.enhanced_code,
                 "class": self.code_class.value if self.code_class else None,
-                "code_sources": dict(self.code_sources),
+                "code_sources": dict(self.code_sources or {}),
                 "category": self.category,
                 "category_title": cat.title if cat else None,
                 "bounce": self.bounce,
@@ -281,7 +280,9 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
         confidence = "low"
     elif klass is not None:
         category = "delivered" if klass is CodeClass.SUCCESS else "undetermined"
-        evidence.append(Evidence(f"class:{klass.value}", REGISTRY_SOURCE, enhanced or reply_code or ""))
+        evidence.append(
+            Evidence(f"class:{klass.value}", REGISTRY_SOURCE, enhanced or reply_code or "")
+        )
         confidence = "low"
     elif reply.message_kind in ("dsn", "bounce"):
         # A bounce whose wording we do not know is still a failure report.
@@ -431,7 +432,11 @@ class _Context:
                 return True
         if self.command == "RCPT TO":
             return True
-        if self.rule is not None and self.rule.category == "user-unknown" and self.rule.priority >= 1:
+        if (
+            self.rule is not None
+            and self.rule.category == "user-unknown"
+            and self.rule.priority >= 1
+        ):
             return True
         host = self.host_provider.id if self.host_provider else None
         vendor = self.explanation.vendor if self.explanation is not None else ()
@@ -450,7 +455,8 @@ def _adjust(category: str, ctx: _Context) -> tuple[str, Evidence] | None:
             reply.raw[:200],
         )
     if command == "MAIL FROM" and (
-        category in _RECIPIENT_SIDE or (category in ("undetermined", "policy") and not specific_rule)
+        category in _RECIPIENT_SIDE
+        or (category in ("undetermined", "policy") and not specific_rule)
     ):
         return "sender-rejected", Evidence(
             "context:mail-from", _SOURCE_PHASE, f"{category} in reply to MAIL FROM"
@@ -491,7 +497,9 @@ def _adjust(category: str, ctx: _Context) -> tuple[str, Evidence] | None:
             return "expired", Evidence(
                 "context:gave-up",
                 _SOURCE_GAVE_UP,
-                gave_up.matched if gave_up else f"{ctx.enhanced or reply.reply_code} after {category}",
+                gave_up.matched
+                if gave_up
+                else f"{ctx.enhanced or reply.reply_code} after {category}",
             )
         if category == "network" and ctx.failed and _transient(ctx):
             return "expired", Evidence(
@@ -567,4 +575,4 @@ def _looks_like_email(text: str) -> bool:
 
 
 def with_location(verdict: Verdict, location: str) -> Verdict:
-    return replace(verdict, reply=replace(verdict.reply, location=location))
+    return verdict._replace(reply=verdict.reply._replace(location=location))

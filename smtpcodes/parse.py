@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
-from smtpcodes.codes import CodeToken, enhanced_problem, find_codes, reply_code_problem
+from smtpcodes.codes import CodeToken, enhanced_problem, find_codes, only_codes, reply_code_problem
 
 __all__ = [
     "KINDS",
@@ -26,8 +26,7 @@ __all__ = [
 KINDS = ("codes", "email", "log", "reply")
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     """What a server (or a bounce) said about one delivery, and where it was found."""
 
     text: str  # the reply text without its codes and continuation prefixes; "" for bare codes
@@ -53,6 +52,11 @@ class Reply:
     @property
     def has_code(self) -> bool:
         return self.reply_code is not None or self.enhanced_code is not None
+
+
+def replace(reply: Reply, /, **changes: Any) -> Reply:
+    """A copy of `reply` with some fields changed (Reply is a NamedTuple: cheap to define and copy)."""
+    return reply._replace(**changes)
 
 
 # --- patterns, compiled on first use ------------------------------------------------------------
@@ -96,12 +100,27 @@ class _Patterns:
             ("in reply to", re.compile(rf"in reply to (?:pipelined )?({cmd}|end of data)\b")),
             (
                 "after ",
-                re.compile(rf"after (?:pipelined )?({cmd}|initial connection|end of data)\b"),
+                re.compile(
+                    rf"after (?:pipelined )?({cmd}|rcpt(?= command)|mail(?= command)"
+                    r"|initial connection|end of data)\b"
+                ),
             ),
             ("while sending", re.compile(rf"while sending ({cmd}|message body|end of data)\b")),
             ("most progress", re.compile(rf"most progress was ({cmd})\b")),
             (">>>", re.compile(rf">>>\s{{0,3}}({cmd})\b")),
             ("in:", re.compile(rf"\bin:\s{{1,3}}({cmd})\b")),
+            # DragonFly "did not like our RCPT TO:", Exim "after RCPT command", InterScan
+            # "Sent <<< RCPT TO:", SendGrid "... User Unknown in RCPT TO", "SMTP:RCPT host",
+            # "[RCPT_TO]", "(Error following RCPT command)".
+            ("did not like our", re.compile(rf"did not like our (?:final )?({cmd})\b")),
+            ("sent <<<", re.compile(rf"sent\s{{0,3}}<<<\s{{0,3}}({cmd})\b")),
+            ("in rcpt to", re.compile(r"\bin (rcpt to)\b")),
+            ("in mail from", re.compile(r"\bin (mail from)\b")),
+            ("smtp:", re.compile(r"\bsmtp:(rcpt|mail|data|ehlo|helo)\b")),
+            ("[rcpt_to]", re.compile(r"\[(rcpt_to)\]")),
+            ("[mail_from]", re.compile(r"\[(mail_from)\]")),
+            ("error following", re.compile(r"error following (rcpt|mail|data|ehlo|helo)\b")),
+            ("accept your message (", re.compile(r"accept your message \((rcpt|mail|data)\)")),
             (
                 "",
                 re.compile(
@@ -171,7 +190,6 @@ class _Patterns:
             r"|[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}"
             r"(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)"
         )
-        self.codes_only = re.compile(r"[\s,;:/|()\[\]{}<>'\"#=+*&.-]*")
         # Postfix: "4Bxyz: to=<a@b>, relay=mx[192.0.2.1]:25, dsn=5.1.1, status=bounced (...)"
         self.pf_queue = re.compile(r"\]: ([0-9A-Za-z]{5,20}): ")
         self.pf_to = re.compile(r"\bto=<([^<>\s]{0,320})>")
@@ -300,6 +318,10 @@ _COMMAND_NAMES = {
     "rset": "RSET",
     "quit": "QUIT",
     "initial connection": "connect",
+    "rcpt": "RCPT TO",
+    "mail": "MAIL FROM",
+    "rcpt_to": "RCPT TO",
+    "mail_from": "MAIL FROM",
     "does not like recipient": "RCPT TO",
     "sender was rejected": "MAIL FROM",
     "failed after i sent the message": "DATA",
@@ -329,12 +351,22 @@ _COMMAND_HINTS = (
     "timed out",
     "refused",
     "route",
+    "like our",
+    "<<<",
+    "rcpt",
+    "mail from",
+    "smtp:",
+    "following",
+    "accept your",
 )
 
 
 def find_command(text: str, last: bool = False) -> str | None:
     """The SMTP command a fragment says a reply answered: the first named, or the last one."""
     low = text.lower()
+    if "\n" in low or "  " in low or "\t" in low:
+        # Bounces wrap "(in reply to\n    RCPT TO command)" across lines.
+        low = " ".join(low.split())
     if not any(hint in low for hint in _COMMAND_HINTS):
         return None
     where = -1
@@ -624,26 +656,16 @@ def detect_kind(text: str) -> str:
     stripped = text.lstrip()
     if not stripped:
         return "reply"
+    # First, and with codes.py's one small pattern: a bare code must not pay for compiling the
+    # email, log and reply patterns (start-up time of `smtpcodes explain 5.7.26`).
+    if len(stripped) <= 400 and only_codes(stripped) is not None:
+        return "codes"
     if _looks_like_email(stripped):
         return "email"
     first = stripped.split("\n", 1)[0].rstrip("\r")
     if _is_log_line(first):
         return "log"
-    if len(stripped) <= 400:
-        tokens = find_codes(stripped)
-        if tokens:
-            rest = "".join(_gaps(stripped, tokens))
-            if _p().codes_only.fullmatch(rest) is not None:
-                return "codes"
     return "reply"
-
-
-def _gaps(text: str, tokens: Sequence[CodeToken]) -> Iterable[str]:
-    pos = 0
-    for token in tokens:
-        yield text[pos : token.start]
-        pos = token.end
-    yield text[pos:]
 
 
 # --- parsing ------------------------------------------------------------------------------------
@@ -755,10 +777,10 @@ def scan_units(lines: Sequence[str], origin: str = "reply", light: bool = False)
                         break
                     group.append(lines[i])
                     i += 1
-            units.append(_reply_from_group(group, code, "\n".join(context), origin))
+            units.append(_reply_from_group(group, code, _tail(context), origin))
             continue
         if _enhanced_start(line):
-            units.append(analyse(line, origin, raw=line, context="\n".join(context)))
+            units.append(analyse(line, origin, raw=line, context=_tail(context)))
             context.append(line)
             i += 1
             continue
@@ -772,13 +794,31 @@ def scan_units(lines: Sequence[str], origin: str = "reply", light: bool = False)
             para.append(nxt_line)
             i += 1
         joined = "\n".join(para)
-        reply = analyse(joined, origin, raw=joined, context="\n".join(context), light=light)
+        reply = analyse(joined, origin, raw=joined, context=_tail(context), light=light)
         units.append(reply)
-        context = context + para
+        context.extend(para)
     return units
 
 
 _TRANSCRIPT = ("In:", "Out:", ">>>", "<<<")
+
+# analyse() reads this much of the text before a fragment (context[-800:]).
+_CONTEXT_CHARS = 800
+
+
+def _tail(lines: list[str]) -> str:
+    """The end of the lines joined, as much as analyse() reads of it.
+
+    Joining only the last lines keeps a text of many paragraphs without a blank line linear:
+    joining them all for every unit took minutes on a few megabytes.
+    """
+    size = 0
+    start = len(lines)
+    while start > 0 and size <= _CONTEXT_CHARS:
+        start -= 1
+        size += len(lines[start]) + 1
+    return "\n".join(lines[start:])[-_CONTEXT_CHARS:]
+
 
 # A reply line starts with a digit or a transcript marker; checking that first spares a regex call
 # on nearly every line of a bounce.
