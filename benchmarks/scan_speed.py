@@ -81,16 +81,18 @@ def child(args: list[str], stdout: int | None = subprocess.DEVNULL) -> tuple[int
     """Run `python -m smtpcodes ARGS`: (exit status, seconds, peak RSS in MB)."""
     pythonpath = os.pathsep.join(p for p in (os.environ.get("PYTHONPATH"), str(ROOT)) if p)
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": pythonpath}
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "smtpcodes", *args],
-        stdout=stdout,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "smtpcodes", *args], stdout=stdout, stderr=errors, env=env
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            errors.seek(0)
+            tail = errors.read().decode("utf-8", "replace").strip().splitlines()[-3:]
+            sys.stderr.write("".join(f"  stderr: {line}\n" for line in tail))
     # ru_maxrss is in kilobytes on Linux, bytes on macOS.
     rss = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
     return proc.returncode, seconds, rss
