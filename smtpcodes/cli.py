@@ -14,9 +14,10 @@ from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
-from click.shell_completion import CompletionItem
 
 if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
     from smtpcodes.render import Output
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -149,6 +150,8 @@ def complete_code(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """Complete enhanced and reply codes, with their titles as help."""
+    from click.shell_completion import CompletionItem
+
     from smtpcodes import registry
 
     items: list[CompletionItem] = []

@@ -7,8 +7,8 @@ as Text (never markup) and every control character is made visible first.
 
 from __future__ import annotations
 
+import functools
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -21,34 +21,37 @@ __all__ = ["Output", "resolve_format", "safe"]
 FORMATS = ("table", "plain", "json", "jsonl")
 
 # C0 controls, DEL and C1 controls, plus the Unicode line/paragraph separators and bidi overrides
-# that can rearrange what a terminal shows.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# that can rearrange what a terminal shows. str.translate with a table, not a regex: compiling a
+# Unicode character class costs more start-up time than the whole lookup of a bare code.
+_BIDI_AND_SEPARATORS = (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+_NAMED = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
 
 
-def _escape(m: re.Match[str]) -> str:
-    ch = m.group(0)
-    named = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}.get(ch)
-    if named is not None:
-        return named
-    cp = ord(ch)
-    return f"\\x{cp:02x}" if cp < 0x100 else f"\\u{cp:04x}"
+@functools.cache
+def _safe_table() -> dict[int, str]:
+    table = {cp: f"\\x{cp:02x}" for cp in (*range(0x20), *range(0x7F, 0xA0))}
+    table.update(_NAMED)
+    table.update({cp: f"\\u{cp:04x}" for cp in _BIDI_AND_SEPARATORS})
+    return table
 
 
-# json.dumps escapes C0 controls itself; these it would leave raw with ensure_ascii=False.
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+@functools.cache
+def _json_table() -> dict[int, str]:
+    # json.dumps already escapes C0 controls; these it would leave raw with ensure_ascii=False.
+    return {cp: f"\\u{cp:04x}" for cp in (*range(0x7F, 0xA0), *_BIDI_AND_SEPARATORS)}
 
 
 def dumps(data: object, *, indent: int | None = None) -> str:
     """JSON with every character that could drive a terminal escaped, other text left readable."""
     separators = (",", ": ") if indent else (",", ":")
     text = json.dumps(data, ensure_ascii=False, indent=indent, separators=separators)
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+    return text.translate(_json_table())
 
 
 def safe(text: object) -> str:
     """Untrusted text with every control character shown as an escape, so it cannot drive a terminal."""
     s = "" if text is None else str(text)
-    return _UNSAFE.sub(_escape, s)
+    return s.translate(_safe_table())
 
 
 def resolve_format(fmt: str | None, as_json: bool, is_tty: bool) -> str:
