@@ -45,12 +45,16 @@ def dumps(data: object, *, indent: int | None = None) -> str:
     """JSON with every character that could drive a terminal escaped, other text left readable."""
     separators = (",", ": ") if indent else (",", ":")
     text = json.dumps(data, ensure_ascii=False, indent=indent, separators=separators)
+    if text.isascii() and "\x7f" not in text:
+        return text  # the common case, checked in C: nothing to escape
     return text.translate(_json_table())
 
 
 def safe(text: object) -> str:
     """Untrusted text with every control character shown as an escape, so it cannot drive a terminal."""
     s = "" if text is None else str(text)
+    if s.isprintable():
+        return s  # no control, separator or bidi character (all are non-printable)
     return s.translate(_safe_table())
 
 
