@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         lookup_reply,
         reply_entries,
     )
+    from smtpcodes.scan import ScanProblem, ScanRecord, Summary, scan
     from smtpcodes.search import entries, search
     from smtpcodes.validate import Finding, Validation, validate, validate_code, validate_reply
 
@@ -54,6 +55,10 @@ _LAZY = {
     "lookup_enhanced": "smtpcodes.registry",
     "lookup_reply": "smtpcodes.registry",
     "reply_entries": "smtpcodes.registry",
+    "ScanProblem": "smtpcodes.scan",
+    "ScanRecord": "smtpcodes.scan",
+    "Summary": "smtpcodes.scan",
+    "scan": "smtpcodes.scan",
     "entries": "smtpcodes.search",
     "search": "smtpcodes.search",
     "Finding": "smtpcodes.validate",
@@ -71,6 +76,9 @@ __all__ = [
     "Finding",
     "Reply",
     "ReplyEntry",
+    "ScanProblem",
+    "ScanRecord",
+    "Summary",
     "Validation",
     "Verdict",
     "analyse",
@@ -86,6 +94,7 @@ __all__ = [
     "parse_enhanced",
     "parse_text",
     "reply_entries",
+    "scan",
     "search",
     "validate",
     "validate_code",

@@ -1,0 +1,33 @@
+"""The typed library API: every exported name resolves, and the README's example holds."""
+
+from __future__ import annotations
+
+import smtpcodes
+from smtpcodes.codes import CodeClass
+
+
+def test_every_exported_name_resolves() -> None:
+    for name in smtpcodes.__all__:
+        assert getattr(smtpcodes, name) is not None, name
+    assert sorted(dir(smtpcodes)) == sorted(dir(smtpcodes))
+
+
+def test_readme_library_example() -> None:
+    entry = smtpcodes.lookup_enhanced("5.7.26")
+    assert entry is not None and entry.title == "Multiple authentication checks failed"
+    [item] = smtpcodes.explain("550 5.7.26")
+    assert item.code_class is CodeClass.PERMANENT
+    [verdict] = smtpcodes.diagnose(
+        "550 5.1.1 <a@example.com>: Recipient address rejected: User unknown"
+    )
+    assert (verdict.category, verdict.bounce, verdict.retry) == ("user-unknown", "hard", "no")
+    data = verdict.to_json()
+    assert data["category"] == "user-unknown" and data["enhanced_code"] == "5.1.1"
+    assert smtpcodes.validate("550 4.7.1 denied")[0].valid is False
+    assert any(e.code == "X.7.20" for e in smtpcodes.search("dkim", ignore_case=True))
+
+
+def test_package_is_typed() -> None:
+    from pathlib import Path
+
+    assert (Path(smtpcodes.__file__).parent / "py.typed").is_file()
