@@ -7,10 +7,14 @@ The codes come from RFC 5321 (reply codes, section 4.2), RFC 3463 (enhanced stat
     >>> import smtpcodes
     >>> smtpcodes.lookup_enhanced("5.7.26").title
     'Multiple authentication checks failed'
-    >>> [e.code_class.value for e in smtpcodes.explain("550 5.1.1")]
-    ['permanent']
+    >>> from smtpcodes.diagnose import diagnose
+    >>> [(v.category, v.bounce) for v in diagnose("550 5.1.1 <a@example.com>: User unknown")]
+    [('user-unknown', 'hard')]
 
-Names are loaded on first use, so importing the package costs almost nothing.
+Names are loaded on first use, so importing the package costs almost nothing. The functions that
+share their module's name (explain, diagnose, validate, search, scan) are imported from that module,
+`from smtpcodes.diagnose import diagnose`: a package attribute cannot be both the function and the
+submodule, and the import system rebinds it to the submodule as soon as anything imports it.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from smtpcodes.codes import CodeClass, EnhancedCode, find_codes, parse_enhanced
-    from smtpcodes.diagnose import Verdict, analyse, diagnose, diagnose_reply
-    from smtpcodes.explain import Explanation, explain, explain_code
+    from smtpcodes.diagnose import Verdict, analyse, diagnose_reply
+    from smtpcodes.explain import Explanation, explain_code
     from smtpcodes.parse import Reply, parse_text
     from smtpcodes.registry import (
         EnhancedEntry,
@@ -31,9 +35,9 @@ if TYPE_CHECKING:
         lookup_reply,
         reply_entries,
     )
-    from smtpcodes.scan import ScanProblem, ScanRecord, Summary, scan
-    from smtpcodes.search import entries, search
-    from smtpcodes.validate import Finding, Validation, validate, validate_code, validate_reply
+    from smtpcodes.scan import ScanProblem, ScanRecord, Summary
+    from smtpcodes.search import entries
+    from smtpcodes.validate import Finding, Validation, validate_code, validate_reply
 
 _LAZY = {
     "CodeClass": "smtpcodes.codes",
@@ -42,12 +46,10 @@ _LAZY = {
     "parse_enhanced": "smtpcodes.codes",
     "Verdict": "smtpcodes.diagnose",
     "analyse": "smtpcodes.diagnose",
-    "diagnose": "smtpcodes.diagnose",
     "diagnose_reply": "smtpcodes.diagnose",
     "Reply": "smtpcodes.parse",
     "parse_text": "smtpcodes.parse",
     "Explanation": "smtpcodes.explain",
-    "explain": "smtpcodes.explain",
     "explain_code": "smtpcodes.explain",
     "EnhancedEntry": "smtpcodes.registry",
     "ReplyEntry": "smtpcodes.registry",
@@ -58,12 +60,9 @@ _LAZY = {
     "ScanProblem": "smtpcodes.scan",
     "ScanRecord": "smtpcodes.scan",
     "Summary": "smtpcodes.scan",
-    "scan": "smtpcodes.scan",
     "entries": "smtpcodes.search",
-    "search": "smtpcodes.search",
     "Finding": "smtpcodes.validate",
     "Validation": "smtpcodes.validate",
-    "validate": "smtpcodes.validate",
     "validate_code": "smtpcodes.validate",
     "validate_reply": "smtpcodes.validate",
 }
@@ -82,11 +81,9 @@ __all__ = [
     "Validation",
     "Verdict",
     "analyse",
-    "diagnose",
     "diagnose_reply",
     "enhanced_entries",
     "entries",
-    "explain",
     "explain_code",
     "find_codes",
     "lookup_enhanced",
@@ -94,9 +91,6 @@ __all__ = [
     "parse_enhanced",
     "parse_text",
     "reply_entries",
-    "scan",
-    "search",
-    "validate",
     "validate_code",
     "validate_reply",
 ]
