@@ -292,6 +292,7 @@ class Output:
                 verdict += f" ({item['bounce']} bounce)"
             row("Verdict", verdict, f"bold {style}")
             row("Whose problem", item.get("party"))
+            row("Text vs code", item.get("conflict"), "yellow")
         row("Class", klass, style)
         row("Subject", item.get("subject"))
         row("Meaning", item.get("description"))
@@ -302,6 +303,7 @@ class Output:
             row("Recipient", item.get("recipient"))
         if item.get("provider"):
             row("Provider", item.get("provider"))
+            row("Provider says", item.get("provider_meaning"))
         row("Retry", item.get("retry"))
         row("What to do", item.get("action") or item.get("advice"))
         row("Reply codes", ", ".join(item.get("associated_reply_codes") or []))
