@@ -253,9 +253,20 @@ def explain(
       smtpcodes explain 550 5.1.1 User unknown
       smtpcodes explain -f bounce.eml --json
     """
+    out = make_output(fmt, as_json, color)
+    if text and list(text) != ["-"] and not files and kind in ("auto", "codes"):
+        from smtpcodes.codes import only_codes
+
+        tokens = only_codes(" ".join(text))
+        if tokens is not None:
+            from smtpcodes.fastpath import lookup
+
+            fast = lookup(tokens)
+            if fast is not None:  # every token is a registered code: answered without the core
+                out.explanations(fast)
+                return ExitStatus.OK
     from smtpcodes.diagnose import Verdict, analyse, with_location
 
-    out = make_output(fmt, as_json, color)
     env = _env()
     inputs: list[tuple[str, str | bytes]] = []
     if text and list(text) != ["-"]:

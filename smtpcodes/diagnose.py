@@ -157,7 +157,10 @@ def _mappings(category: str) -> dict[str, object]:
 
 
 def _valid_enhanced(code: str | None) -> str | None:
-    return code if code and enhanced_problem(code) is None else None
+    """A valid enhanced code, or the registry's class-less notation X.s.d (explain X.7.26)."""
+    if not code:
+        return None
+    return code if enhanced_problem("5" + code[1:] if code[0] in "Xx" else code) is None else None
 
 
 def _valid_reply(code: str | None) -> str | None:
@@ -230,7 +233,7 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
     klass = _class_of_reply(reply, enhanced or reply_code)
 
     evidence: list[Evidence] = []
-    host_provider = kb.provider_for_host(reply.remote_host) if reply.remote_host else None
+    host_provider = _host_provider(reply)
     matches = kb.match_rules(reply.text) if reply.text else []
     rule_match = _best(matches, host_provider.id if host_provider else None)
     by_code = code_category(reply_code, enhanced)
@@ -283,6 +286,16 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
         evidence.append(
             Evidence(f"class:{klass.value}", REGISTRY_SOURCE, enhanced or reply_code or "")
         )
+        confidence = "low"
+    elif reply.origin == "codes" and code_evidence is not None and by_code is not None:
+        # A bare code in the registry's notation (X.7.26) or with no class: the code alone speaks.
+        category = by_code.category
+        evidence.append(code_evidence)
+        confidence = "low"
+    elif reply.origin == "codes" and explanation is not None and explanation.reply is not None:
+        # A known non-standard code (101, 111): no class to go by, but the registry knows it.
+        category = "undetermined"
+        evidence.append(Evidence(f"code:{reply_code}", "data/reply-codes.csv", reply_code or ""))
         confidence = "low"
     elif reply.message_kind in ("dsn", "bounce"):
         # A bounce whose wording we do not know is still a failure report.
@@ -342,6 +355,21 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
     )
 
 
+def _host(reply: Reply) -> str | None:
+    """The host that gave the reply: the remote host, or, in a DSN that names no Remote-MTA, the
+    Reporting-MTA itself (the failure happened there, RFC 3464 sections 2.2.2 and 2.3.5)."""
+    if reply.remote_host:
+        return reply.remote_host
+    if reply.remote_ip is None and reply.message_kind == "dsn":
+        return reply.reporting_mta
+    return None
+
+
+def _host_provider(reply: Reply) -> kb.Provider | None:
+    host = _host(reply)
+    return kb.provider_for_host(host) if host else None
+
+
 def _provider(
     rule: kb.Rule | None,
     host_provider: kb.Provider | None,
@@ -361,7 +389,7 @@ def _provider(
             return provider.name, rule.meaning
     vendor = explanation.vendor if explanation is not None else ()
     if host_provider is not None:
-        evidence.append(Evidence("host", host_provider.source, reply.remote_host or ""))
+        evidence.append(Evidence("host", host_provider.source, _host(reply) or ""))
         for v in vendor:
             if v.provider == host_provider.id:
                 return host_provider.name, v.meaning
@@ -427,11 +455,12 @@ class _Context:
         documented wording; "user unknown" alone is also what recipient-side filters answer
         (Japanese carriers after DATA), which says nothing about the address.
         """
-        for code in (self.enhanced, self.reply.dsn_status):
-            if code and code.split(".")[1] == "1" and code.split(".")[2] not in ("7", "8"):
-                return True
-        if self.command == "RCPT TO":
+        # The code the server itself sent wins over a DSN Status summary (_choose_codes).
+        code = self.enhanced
+        if code and code.split(".")[1] == "1" and code.split(".")[2] not in ("7", "8"):
             return True
+        if self.command == "RCPT TO" or self.reply.mta_category == "bad-mailbox":
+            return True  # PowerMTA's own class of the failure says the mailbox is bad
         if (
             self.rule is not None
             and self.rule.category == "user-unknown"
@@ -454,9 +483,9 @@ def _adjust(category: str, ctx: _Context) -> tuple[str, Evidence] | None:
             "program's exit status as type X-Unix",
             reply.raw[:200],
         )
+    code_only = ctx.rule is None  # no wording matched: the category is the code's alone
     if command == "MAIL FROM" and (
-        category in _RECIPIENT_SIDE
-        or (category in ("undetermined", "policy") and not specific_rule)
+        category in _RECIPIENT_SIDE or (category in ("undetermined", "policy") and code_only)
     ):
         return "sender-rejected", Evidence(
             "context:mail-from", _SOURCE_PHASE, f"{category} in reply to MAIL FROM"
@@ -467,7 +496,7 @@ def _adjust(category: str, ctx: _Context) -> tuple[str, Evidence] | None:
             return "protocol", Evidence(
                 "context:greeting", _SOURCE_PHASE, f"{category} in reply to {command}"
             )
-        if category in ("undetermined", "policy") and not specific_rule:
+        if category in _UNSPECIFIC and not specific_rule:
             # Refused before any sender or recipient was named: the client itself is refused.
             return "blocklisted", Evidence(
                 "context:greeting",
@@ -501,21 +530,25 @@ def _adjust(category: str, ctx: _Context) -> tuple[str, Evidence] | None:
                 if gave_up
                 else f"{ctx.enhanced or reply.reply_code} after {category}",
             )
-        if category == "network" and ctx.failed and _transient(ctx):
+        if category == "network" and ctx.failed and _no_answer(ctx):
             return "expired", Evidence(
                 "context:gave-up",
                 _SOURCE_GAVE_UP,
-                "a failure report whose cause is a transient network error",
+                "a failure report whose only cause is that the destination never answered "
+                "(X.4.1): the message expired waiting",
             )
     return None
 
 
-def _transient(ctx: _Context) -> bool:
-    """Whether the cause is a transient condition: the rule's own codes, or the reply's, are 4xx."""
-    if ctx.rule is not None and ctx.rule.category == "network" and ctx.rule.enhanced:
-        return all(code.startswith("4") for code in ctx.rule.enhanced.split("/"))
-    code = ctx.enhanced or ctx.reply.reply_code or ""
-    return code.startswith("4")
+def _no_answer(ctx: _Context) -> bool:
+    """Whether the cause is that the destination never answered (RFC 3463 X.4.1: no answer from
+    host, connection timed out or refused). A DNS failure (X.4.3, X.4.4) or a dropped conversation
+    (X.4.2) names a cause of its own and stays a network failure."""
+    if ctx.rule is not None and ctx.rule.category == "network":
+        codes = (ctx.rule.enhanced or "").split("/")
+    else:
+        codes = [ctx.enhanced or ""]
+    return any(code[:1] == "4" and code[1:] == ".4.1" for code in codes)
 
 
 def _bounce(category: str, klass: CodeClass | None) -> str | None:
@@ -530,12 +563,19 @@ def _bounce(category: str, klass: CodeClass | None) -> str | None:
 
 
 def _best(matches: list[kb.RuleMatch], host_provider: str | None) -> kb.RuleMatch | None:
-    """The winning rule: highest priority; among equals the host's own provider, then the longest match."""
+    """The winning rule: highest priority, a cause before a stage, the host's own provider, then
+    the longest match."""
     if not matches:
         return None
     return max(
         matches,
-        key=lambda m: (m.rule.priority, m.rule.provider == host_provider, len(m.matched)),
+        # A stage ("gave up", "delayed") wraps the cause: among equals the cause wins.
+        key=lambda m: (
+            m.rule.priority,
+            m.rule.stage is None,
+            m.rule.provider == host_provider,
+            len(m.matched),
+        ),
     )
 
 
