@@ -434,9 +434,20 @@ def _score(reply: Reply) -> int:
 def _best(replies: Sequence[Reply]) -> Reply | None:
     best: Reply | None = None
     for reply in replies:
-        if best is None or _score(reply) > _score(best):
+        if best is None or _score(reply) > _score(best) or _whole(reply, best):
             best = reply
     return best
+
+
+def _whole(reply: Reply, than: Reply) -> bool:
+    """Whether a reply is the whole of another's first line: sendmail's "(reason: 550-5.7.1 a)"
+    quotes the first line of the multi-line reply its transcript holds in full."""
+    return (
+        len(reply.lines) > 1
+        and len(than.lines) <= 1
+        and reply.reply_code == than.reply_code
+        and _score(reply) == _score(than)
+    )
 
 
 def _merge(into: Reply | None, other: Reply) -> Reply:
@@ -693,6 +704,9 @@ _UNDELIVERED = (
     "delivery failure",
     "\u9001\u4fe1\u3067\u304d\u307e\u305b\u3093",  # "could not be sent" (Japanese)
     "\u914d\u4fe1\u3067\u304d\u307e\u305b\u3093",  # "could not be delivered" (Japanese)
+    # Mailing-list managers (fml) refuse posts in messages from the list's admin address.
+    "not a member of this mailing list",
+    "duplicated message-id",
 )
 
 
@@ -891,7 +905,16 @@ def _complete(reply: Reply) -> bool:
         reply.reply_code is not None
         and (reply.enhanced_code is not None or reply.dsn_status is not None)
         and _usable_recipient(reply.recipient)
+        and not _cut_short(reply)
     )
+
+
+def _cut_short(reply: Reply) -> bool:
+    """A Diagnostic-Code that holds only the first line of a multi-line reply ("550-5.7.1 ..."):
+    sendmail writes that; its transcript in the text has the whole reply."""
+    head = reply.raw.partition(";")[2] if ";" in reply.raw[:40] else reply.raw
+    head = head.lstrip()
+    return head[3:4] == "-" and head[:3].isdigit() and f"{head[:3]} " not in head
 
 
 def _usable_recipient(address: str | None) -> bool:
@@ -978,6 +1001,8 @@ def _fill(reply: Reply, found: Reply | None) -> Reply:
     if found is None:
         return reply
     take_text = not reply.text or (not reply.has_code and found.has_code)
+    if _cut_short(reply) and found.reply_code == reply.reply_code:
+        take_text = take_text or len(found.text) > len(reply.text)
     return replace(
         reply,
         text=found.text if take_text else reply.text,

@@ -48,6 +48,8 @@ class Reply(NamedTuple):
     queue_id: str | None = None
     timestamp: str | None = None  # as written in the log line (or a DSN's Last-Attempt-Date)
     location: str | None = None  # filled by callers reading many inputs (file:line, mbox#n)
+    reporting_mta: str | None = None  # a DSN's Reporting-MTA (the host that wrote the report)
+    mta_category: str | None = None  # the reporting MTA's own class (X-PowerMTA-BounceCategory)
 
     @property
     def has_code(self) -> bool:
@@ -132,7 +134,7 @@ class _Patterns:
                 "",
                 re.compile(
                     r"\b(connect to|initial server greeting|connection timed out"
-                    r"|connection refused|no route to host)"
+                    r"|connection refused|no route to host|refused to talk to me)"
                 ),
             ),
         ]
@@ -332,6 +334,7 @@ _COMMAND_NAMES = {
     "connection timed out": "connect",
     "connection refused": "connect",
     "no route to host": "connect",
+    "refused to talk to me": "connect",  # Postfix: the server's greeting was a refusal
 }
 
 
@@ -528,6 +531,10 @@ def analyse(
         lead = re.match(r"#?" + re.escape(enhanced) + r"[\s:;-]{1,3}", text)
         if lead is not None:
             text = text[lead.end() :]
+    if context and start is not None and ": " in context:
+        local = _local_agent(context)
+        if local is not None:
+            text = f"{local} {text}"
     where = context[-800:] + " " + flat[:body_start] if context else flat[:body_start]
     if command is None:
         command = (find_command(where, last=True) if where else None) or find_command(flat)
@@ -557,6 +564,20 @@ def analyse(
         recipient=recipient,
         smtp_command=command,
     )
+
+
+# Local delivery agents whose complaint sendmail's transcript prints just above its own reply.
+_LOCAL_AGENTS = ("mail.local", "procmail", "maildrop", "dovecot-lda", "deliver", "cyrus", "local")
+
+
+def _local_agent(context: str) -> str | None:
+    """The local delivery agent's line ending a transcript ("mail.local: unknown user: x"): it
+    says why sendmail's own reply ("554 <a@b>... Service unavailable") refused the mail."""
+    last = context.rstrip().rpartition("\n")[2].strip()
+    name, sep, rest = last.partition(": ")
+    if sep and rest and name.lower() in _LOCAL_AGENTS:
+        return squash(last)[:300]
+    return None
 
 
 _OPENER = {")": "(", "]": "["}
@@ -988,8 +1009,12 @@ def reply_from_dsn(fields: dict[str, str], per_message: dict[str, str] | None = 
             if inner is not None:
                 ip = inner.group(1)
     action = fields.get("action", "").strip().lower().split(" ")[0] or None
+    reporting = (per_message or {}).get("reporting-mta", "")
+    reporting = (reporting.partition(";")[2] if ";" in reporting else reporting).strip()
     return replace(
         reply,
+        reporting_mta=reporting.split(" ")[0].strip("[]").rstrip(".") or None,
+        mta_category=fields.get("x-powermta-bouncecategory", "").strip().lower() or None,
         origin="dsn",
         recipient=recipient,
         remote_host=host,
