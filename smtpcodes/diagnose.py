@@ -56,14 +56,34 @@ def _code_categories() -> dict[str, CodeCategory]:
     }
 
 
-def code_category(reply_code: str | None, enhanced_code: str | None) -> CodeCategory | None:
-    """What the codes alone say: the enhanced code first (X.s.d), then the reply code."""
+def code_category(
+    reply_code: str | None,
+    enhanced_code: str | None,
+    vendor: tuple[kb.VendorCode, ...] = (),
+) -> CodeCategory | None:
+    """What the codes alone say: the enhanced code first (X.s.d), then the reply code.
+
+    A code the registry does not know is read through a provider's own meaning of it (5.7.708),
+    else by its class and subject (X.7.999 as X.7.0), as RFC 3463 section 2 asks of clients.
+    """
     table = _code_categories()
     if enhanced_code:
         _, subject, detail = enhanced_code.split(".")
         hit = table.get(f"X.{subject}.{detail}")
         if hit is not None:
             return hit
+        for v in vendor:
+            if v.category:
+                return CodeCategory(f"{enhanced_code} ({v.provider})", v.category, True, v.source)
+        hit = table.get(f"X.{subject}.0")
+        if hit is not None:
+            return CodeCategory(
+                f"X.{subject}.{detail}",
+                hit.category,
+                False,
+                f"RFC 3463 section 2 (an unregistered detail is read by class and subject); "
+                f"{hit.source}",
+            )
     if reply_code:
         return table.get(reply_code)
     return None
@@ -236,13 +256,15 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
     host_provider = _host_provider(reply)
     matches = kb.match_rules(reply.text) if reply.text else []
     rule_match = _best(matches, host_provider.id if host_provider else None)
-    by_code = code_category(reply_code, enhanced)
+    by_code = code_category(reply_code, enhanced, explanation.vendor if explanation else ())
     kind = _message_kind_verdict(reply)
 
     conflict: str | None = None
     category: str
     confidence: str
     rule = rule_match.rule if rule_match else None
+    # The rule that decided names the provider even when the context changes the category.
+    decided = rule
     code_evidence = (
         Evidence(f"code:{by_code.code}", by_code.source, enhanced or reply_code or "")
         if by_code is not None
@@ -331,7 +353,11 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
     action = (rule.advice if rule and rule.advice else None) or (cat.action if cat else "")
     bounce = _bounce(category, klass)
 
-    provider_name, provider_meaning = _provider(rule, host_provider, explanation, evidence, reply)
+    if decided is not None and not any(e.rule == decided.id for e in evidence):
+        decided = None  # a rule outranked by a specific code or a message kind
+    provider_name, provider_meaning = _provider(
+        rule or decided, host_provider, explanation, evidence, reply
+    )
     for note in notes:
         evidence.append(Evidence("codes", "RFC 3464 section 2.3.4", note))
 
@@ -353,6 +379,10 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
         conflict=conflict,
         code_sources=sources,
     )
+
+
+# Rule sources that are mail software, not someone the sender deals with: never a verdict's provider.
+_MTAS = frozenset({"generic", "postfix", "exim", "sendmail", "qmail"})
 
 
 def _host(reply: Reply) -> str | None:
@@ -383,9 +413,9 @@ def _provider(
     only when the host agrees: any server may send 5.2.1. A code only one vendor uses (5.7.708)
     names it by itself.
     """
-    if rule is not None:
+    if rule is not None and rule.provider not in _MTAS:
         provider = kb.providers().get(rule.provider)
-        if provider is not None and provider.hosts:
+        if provider is not None:
             return provider.name, rule.meaning
     vendor = explanation.vendor if explanation is not None else ()
     if host_provider is not None:

@@ -123,6 +123,8 @@ class _Patterns:
             ("[mail_from]", re.compile(r"\[(mail_from)\]")),
             ("error following", re.compile(r"error following (rcpt|mail|data|ehlo|helo)\b")),
             ("accept your message (", re.compile(r"accept your message \((rcpt|mail|data)\)")),
+            # Gmail's older notices end the remote reply with the session state it failed in.
+            ("(state ", re.compile(r"\(state (6|8|9|12|13|14|15|17|18)\)")),
             (
                 "",
                 re.compile(
@@ -134,7 +136,8 @@ class _Patterns:
                 "",
                 re.compile(
                     r"\b(connect to|initial server greeting|connection timed out"
-                    r"|connection refused|no route to host|refused to talk to me)"
+                    r"|connection refused|no route to host|refused to talk to me"
+                    r"|but greeting failed)"
                 ),
             ),
         ]
@@ -197,7 +200,10 @@ class _Patterns:
         self.pf_to = re.compile(r"\bto=<([^<>\s]{0,320})>")
         self.pf_relay = re.compile(rf"\brelay=({_HOST})(?:\[({_IP})\])?")
         self.pf_dsn = re.compile(r"\bdsn=([245]\.[0-9]{1,3}\.[0-9]{1,3})\b")
-        self.pf_status = re.compile(r"\bstatus=([a-z]{1,20})(?: \((.{0,8000})\))?")
+        # "status=expired, returned to sender (connect to ...)": the reason follows the comment.
+        self.pf_status = re.compile(
+            r"\bstatus=([a-z]{1,20})(?:, returned to sender)?(?: \((.{0,8000})\))?"
+        )
         self.pf_reject = re.compile(
             r"\b(?:NOQUEUE|[0-9A-Za-z]{5,20}): (?:milter-)?reject: ([A-Z]{2,10}) from "
             rf"({_HOST})\[({_IP})\](?::[0-9]{{1,5}})?: (.{{0,4000}})"
@@ -335,6 +341,17 @@ _COMMAND_NAMES = {
     "connection refused": "connect",
     "no route to host": "connect",
     "refused to talk to me": "connect",  # Postfix: the server's greeting was a refusal
+    "but greeting failed": "connect",  # qmail
+    # Gmail's "(state N)": the SMTP state its client was in (p5-sisimai Lhost/Gmail.pm table).
+    "6": "MAIL FROM",
+    "8": "AUTH",
+    "9": "AUTH",
+    "12": "AUTH",
+    "13": "EHLO",
+    "14": "RCPT TO",
+    "15": "DATA",
+    "17": "DATA",
+    "18": "DATA",
 }
 
 
@@ -361,6 +378,7 @@ _COMMAND_HINTS = (
     "smtp:",
     "following",
     "accept your",
+    "(state ",
 )
 
 
@@ -1047,7 +1065,7 @@ def dsn_replies(lines: Sequence[str]) -> list[Reply]:
 
 
 def parse_log_line(line: str) -> Reply | None:
-    """A delivery (failure, deferral or success) in a Postfix, Exim or Sendmail log line."""
+    """A delivery (failure, deferral or success) in a Postfix, Exim, Sendmail or qmail log line."""
     if "status=" in line:
         return _postfix(line)
     if "stat=" in line:
@@ -1058,7 +1076,37 @@ def parse_log_line(line: str) -> Reply | None:
         " ** " in line or " == " in line or " => " in line or " -> " in line or " *> " in line
     ) and (line[:1].isdigit()):
         return _exim(line)
+    if "delivery " in line and (": failure: " in line or ": deferral: " in line):
+        return _qmail(line)
     return None
+
+
+_QMAIL_STATUS = {"failure": "bounced", "deferral": "deferred", "success": "sent"}
+
+
+def _qmail(line: str) -> Reply | None:
+    """qmail-send: "@4000... delivery 42: failure: 192.0.2.1_does_not_like_recipient./Remote_host
+    _said:_550_5.1.1_<a@b>..._User_unknown/Giving_up_on_192.0.2.1./": the text with "_" for each
+    space and "/" for each line break (qmail-send.c)."""
+    m = re.search(r"\bdelivery (\d{1,12}): (failure|deferral|success): (.{0,8000})", line)
+    if m is None:
+        return None
+    detail = m.group(3).replace("_", " ").replace("/", "\n").strip()
+    reply = analyse(detail, "qmail", raw=line) if detail else Reply(text="", raw=line)
+    stamp = line.split(" ", 1)[0] if line.startswith("@") else _stamp(line)
+    return _log_reply(
+        reply,
+        line,
+        "qmail",
+        None,
+        reply.remote_host,
+        reply.remote_ip,
+        reply.smtp_command,
+        None,
+        _QMAIL_STATUS[m.group(2)],
+        m.group(1),
+        stamp,
+    )
 
 
 def _stamp(line: str) -> str | None:
