@@ -101,10 +101,19 @@ class Explanation(NamedTuple):
             "advice": self.advice,
             "advice_source": self.advice_source,
             "notes": list(self.notes),
-            "vendor_meanings": [v.to_json() for v in self.vendor],
+            "vendor_meanings": [_vendor_json(v) for v in self.vendor],
             "reply": reply_json,
             "findings": [f.to_json() for f in self.findings],
         }
+
+
+def _vendor_json(v: VendorCode) -> dict[str, object]:
+    from smtpcodes import kb
+
+    data = v.to_json()
+    who = kb.providers().get(v.provider)
+    data["provider_name"] = who.name if who else v.provider
+    return data
 
 
 def _vendor_meanings(code: str) -> tuple[VendorCode, ...]:
@@ -244,9 +253,18 @@ def _explain_enhanced(
     if code_class is CodeClass.SUCCESS:
         advice = _advice_table().get(("X", "2"))
     vendor = _vendor_meanings(enhanced_code) if enhanced_code[0] in "245" else ()
-    for v in vendor:
-        registry_view = f"the registry says {title!r}" if entry is not None else "not registered"
-        notes.append(f"{v.provider} uses {enhanced_code} to mean: {v.meaning} ({registry_view})")
+    if vendor:
+        from smtpcodes import kb
+
+        for v in vendor:
+            who = kb.providers().get(v.provider)
+            registry_view = (
+                f"the registry says {title!r}" if entry is not None else "not registered"
+            )
+            notes.append(
+                f"{who.name if who else v.provider} uses {enhanced_code} to mean: {v.meaning} "
+                f"({registry_view})"
+            )
     return Explanation(
         input=text,
         reply_code=reply_code,

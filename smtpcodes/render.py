@@ -24,6 +24,9 @@ FORMATS = ("table", "plain", "json", "jsonl")
 # that can rearrange what a terminal shows. str.translate with a table, not a regex: compiling a
 # Unicode character class costs more start-up time than the whole lookup of a bare code.
 _BIDI_AND_SEPARATORS = (0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+# Lone surrogates stand for undecodable bytes (a file name or an argument that is not UTF-8): a
+# strict UTF-8 stream refuses them with a traceback, so they are shown as escapes too.
+_SURROGATES = range(0xD800, 0xE000)
 _NAMED = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
 
 
@@ -31,14 +34,14 @@ _NAMED = {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
 def _safe_table() -> dict[int, str]:
     table = {cp: f"\\x{cp:02x}" for cp in (*range(0x20), *range(0x7F, 0xA0))}
     table.update(_NAMED)
-    table.update({cp: f"\\u{cp:04x}" for cp in _BIDI_AND_SEPARATORS})
+    table.update({cp: f"\\u{cp:04x}" for cp in (*_BIDI_AND_SEPARATORS, *_SURROGATES)})
     return table
 
 
 @functools.cache
 def _json_table() -> dict[int, str]:
     # json.dumps already escapes C0 controls; these it would leave raw with ensure_ascii=False.
-    return {cp: f"\\u{cp:04x}" for cp in (*range(0x7F, 0xA0), *_BIDI_AND_SEPARATORS)}
+    return {cp: f"\\u{cp:04x}" for cp in (*range(0x7F, 0xA0), *_BIDI_AND_SEPARATORS, *_SURROGATES)}
 
 
 def dumps(data: object, *, indent: int | None = None) -> str:
@@ -311,7 +314,8 @@ class Output:
         for note in item.get("notes") or []:
             row("Note", note, "italic")
         for v in item.get("vendor_meanings") or []:
-            row("Vendor meaning", f"{v.get('provider')}: {v.get('meaning')} [{v.get('source')}]")
+            who = v.get("provider_name") or v.get("provider")
+            row("Vendor meaning", f"{who}: {v.get('meaning')} [{v.get('source')}]")
         for f in item.get("findings") or []:
             row(f"RFC {f['severity']}", f"{f['message']} ({f['reference']})")
         for e in item.get("evidence") or []:
