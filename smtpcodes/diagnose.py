@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from smtpcodes import kb, registry
 from smtpcodes._data import read_csv
@@ -246,15 +246,56 @@ def _class_of_reply(reply: Reply, code: str | None) -> CodeClass | None:
     return None
 
 
+# Verdicts already reached, by what they depend on: a day of logs repeats the same few hundred
+# reasons, and only the words that rules matched, not the whole text (which carries ids, addresses
+# and session numbers), decide a verdict. Bounded (oldest dropped first) so memory stays flat.
+_VERDICTS: dict[tuple[object, ...], Verdict | None] = {}
+_VERDICTS_MAX = 4096
+_MISSING = object()
+
+
+def _reason_fields(reply: Reply) -> Reply:
+    """The reply without what varies from line to line: what a verdict depends on besides the
+    rules its text matched. The text counts through those matches only; the raw input only where
+    the verdict quotes it (the x-unix evidence in _adjust). A test diagnoses whole logs and the
+    corpus with and without the cache, so a new use of a field must keep that test passing."""
+    return reply._replace(
+        text="",
+        raw=reply.raw[:200] if reply.diagnostic_type == "x-unix" else "",
+        lines=(),
+        recipient=None,
+        queue_id=None,
+        timestamp=None,
+        location=None,
+    )
+
+
 def diagnose_reply(reply: Reply) -> Verdict | None:
     """The verdict on one reply; None when it holds nothing recognisable (no code, no known text)."""
+    matches = kb.match_rules(reply.text) if reply.text else []
+    fields = _reason_fields(reply)
+    key = (fields, *[(m.rule.id, m.matched) for m in matches])
+    known = _VERDICTS.get(key, _MISSING)
+    if known is _MISSING:
+        verdict = _diagnose(reply, matches)
+        if len(_VERDICTS) >= _VERDICTS_MAX:
+            del _VERDICTS[next(iter(_VERDICTS))]
+        _VERDICTS[key] = verdict._replace(reply=fields) if verdict is not None else None
+        return verdict
+    if known is None:
+        return None
+    verdict = cast(Verdict, known)
+    return verdict._replace(reply=reply, code_sources=dict(verdict.code_sources or {}))
+
+
+def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
+    """diagnose_reply, given the rules the reply's text matched."""
     reply_code, enhanced, sources, notes = _choose_codes(reply)
     explanation = _explain(reply_code, enhanced) if (reply_code or enhanced) else None
     klass = _class_of_reply(reply, enhanced or reply_code)
 
     evidence: list[Evidence] = []
     host_provider = _host_provider(reply)
-    matches = kb.match_rules(reply.text) if reply.text else []
     rule_match = _best(matches, host_provider.id if host_provider else None)
     by_code = code_category(reply_code, enhanced, explanation.vendor if explanation else ())
     kind = _message_kind_verdict(reply)
@@ -281,10 +322,15 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
         confidence = "high" if rule.priority >= 1 and rule.confidence == "high" else "medium"
         if by_code is not None and code_evidence is not None and by_code.category != category:
             if by_code.specific:
+                says = (
+                    "the reply gives no reason"
+                    if category == "undetermined"
+                    else f"the text says {category}"
+                )
                 conflict = (
-                    f"the code {enhanced or reply_code} means {by_code.category}, but the text "
-                    f"says {category} ({rule.id}); the text wins because servers often send a "
-                    "default code whatever the cause, while the wording names it"
+                    f"the code {enhanced or reply_code} means {by_code.category}, but {says} "
+                    f"({rule.id}); the text wins because servers often send a default code "
+                    "whatever the cause, while the wording names it"
                 )
                 confidence = "medium" if confidence == "high" else "low"
             evidence.append(code_evidence)

@@ -485,7 +485,7 @@ def test_every_provider_with_rules_has_an_example() -> None:
         ("452 4.2.2 Quota exceeded (mailbox for user is full)", "mailbox-full"),
         ("554 5.7.1 <bob@example.com>: Relay access denied", "relay-denied"),
         ("450 4.2.0 <bob@example.com>: Recipient address rejected: Greylisted", "greylisted"),
-        ("451 4.7.1 Please try again later", "undetermined"),
+        ("451 4.7.1 Please try again later", "greylisted"),
         ("552 5.3.4 Message size exceeds fixed limit", "message-too-large"),
         ("550 5.7.1 Message scored as spam", "spam-content"),
         ("554 5.7.0 Virus detected in attachment", "virus"),
