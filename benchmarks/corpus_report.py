@@ -106,6 +106,15 @@ MERITS: tuple[Merit, ...] = (
         "not exist; Sisimai files 'user unknown' as filtered when it saw no RCPT TO phase",
     ),
     _m(
+        "unknown-user-not-corroborated",
+        "userunknown",
+        "recipient-filtered",
+        _context("uncorroborated"),
+        "a generic 'user unknown' with no X.1.x status, no RCPT TO phase and no provider wording "
+        "is also what recipient-side filters answer, so the address is not condemned (soft); "
+        "Sisimai's generic classifier decides the same, its MTA-specific modules the other way",
+    ),
+    _m(
         "gave-up-after-retries",
         "networkerror blocked",
         "expired",
