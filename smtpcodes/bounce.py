@@ -20,6 +20,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 
+from smtpcodes import limits
 from smtpcodes.parse import (
     ADDR,
     Reply,
@@ -101,10 +102,12 @@ class _Patterns:
             r"|\u81ea\u52d5\u5fdc\u7b54|\u4e0d\u5728)",
             i,
         )
+        # A tag ends at the next "<" as well as at ">": with [^>] every "<" of a run of them
+        # scanned the next 2,000 characters (seconds on a megabyte of "<").
         self.html_break = re.compile(
-            r"<(?:br|/p|/div|/tr|/h[1-6]|/li|p|div|tr|li)\b[^>]{0,500}>", i
+            r"<(?:br|/p|/div|/tr|/h[1-6]|/li|p|div|tr|li)\b[^<>]{0,500}>", i
         )
-        self.html_tag = re.compile(r"<[^>]{0,2000}>")
+        self.html_tag = re.compile(r"<[^<>]{0,2000}>")
         self.mbox_from = re.compile(rb"From \S{0,400}")
         self.quoted = re.compile(r"^> ?", re.MULTILINE)
         self.field = re.compile(rb"[!-9;-~]{1,200}:")
@@ -211,7 +214,9 @@ def _read_part(data: bytes) -> _Part:
     if data.startswith(b"From "):
         newline = data.find(b"\n")
         data = data[newline + 1 :] if newline >= 0 else b""
-    headers: list[tuple[str, str]] = []
+    # A value is kept as its folded lines and joined once: adding each line to the string made a
+    # field folded over many lines quadratic.
+    fields: list[tuple[str, list[bytes]]] = []
     field = _p().field
     pos = 0
     size = len(data)
@@ -223,16 +228,16 @@ def _read_part(data: bytes) -> _Part:
             pos = end + 1
             break
         if line[:1] in (b" ", b"\t"):
-            if headers:
-                name, value = headers[-1]
-                headers[-1] = (name, value + " " + line.strip().decode("utf-8", "replace"))
+            if fields:
+                fields[-1][1].append(line.strip())
         else:
             m = field.match(line)
             if m is None:
                 break  # the body starts without the blank line
             name = line[: m.end() - 1].strip().lower().decode("ascii", "replace")
-            headers.append((name, line[m.end() :].strip().decode("utf-8", "replace")))
+            fields.append((name, [line[m.end() :].strip()]))
         pos = end + 1
+    headers = [(name, b" ".join(value).decode("utf-8", "replace")) for name, value in fields]
     return _Part(headers, data[pos:])
 
 
@@ -242,7 +247,8 @@ def _split(body: bytes, boundary: str) -> list[_Part]:
     parts: list[_Part] = []
     start: int | None = None
     pos = 0
-    while len(parts) < 200:
+    most = limits.current().max_parts
+    while True:
         found = body.find(delimiter, pos)
         if found < 0:
             break
@@ -254,6 +260,9 @@ def _split(body: bytes, boundary: str) -> list[_Part]:
         if tail not in (b"", b"--"):
             continue  # a longer boundary that begins with this one
         if start is not None:
+            if len(parts) >= most:
+                _too_many_parts(most)
+                return parts
             end = found - 1
             if end > start and body[end - 1 : end] == b"\r":
                 end -= 1
@@ -264,13 +273,33 @@ def _split(body: bytes, boundary: str) -> list[_Part]:
         start = newline + 1
         pos = start
     if start is not None and start < len(body):
-        parts.append(_read_part(body[start:]))
+        if len(parts) >= most:
+            _too_many_parts(most)
+        else:
+            parts.append(_read_part(body[start:]))
     return parts
+
+
+def _too_many_parts(most: int) -> None:
+    limits.record(
+        "max_parts",
+        f"a multipart with more than {most:,} parts; only the first {most:,} were read "
+        "(--max-parts)",
+    )
 
 
 def _header(msg: _Part, name: str) -> str:
     """A header value with RFC 2047 encoded words decoded; never raising."""
     value = msg.header(name)
+    most = limits.current().max_line
+    if len(value) > most:
+        # email.header.decode_header() slows down faster than the value grows.
+        limits.record(
+            "max_line",
+            f"a {name}: field of {len(value):,} characters; only the first {most:,} were read "
+            "(--max-line)",
+        )
+        value = value[:most]
     if "=?" not in value:
         return squash(value)
     try:
@@ -324,6 +353,7 @@ class _Parts:
         self.feedback: list[list[str]] = []
         self.original: _Part | None = None
         self.original_text: str = ""
+        self.too_deep = False
 
     def walk(self, msg: _Part, depth: int = 0) -> None:
         ctype = msg.ctype
@@ -345,9 +375,15 @@ class _Parts:
             self.feedback.append(_status_lines(msg))
             return
         if msg.is_multipart:
-            if depth < 20:
+            if depth < limits.current().max_depth:
                 for sub in msg.children():
                     self.walk(sub, depth + 1)
+            elif not self.too_deep:
+                self.too_deep = True
+                limits.record(
+                    "max_depth",
+                    f"MIME parts nested more than {depth} deep were not read",
+                )
             return
         if maintype not in ("text", "multipart") and depth > 0:
             return  # a multipart without a usable boundary is read as text
@@ -728,18 +764,38 @@ def _is_bounce(msg: _Part, subject: str, sender: str) -> bool:
     return p.bounce_subject.search(subject) is not None
 
 
-_MAX_BYTES = 512 * 1024
+def _too_big(most: int) -> None:
+    limits.record(
+        "max_bytes",
+        f"a message larger than {most:,} bytes; only its first {most:,} were read (--max-bytes)",
+    )
 
 
 def parse_message(data: bytes | str) -> list[Reply]:
-    """One Reply per recipient of a bounce (DSN or not), ARF report or auto-reply; [] for others."""
+    """One Reply per recipient of a bounce (DSN or not), ARF report or auto-reply; [] for others.
+
+    Reads within the limits in force (smtpcodes.limits): the first max_bytes of the message (RFC
+    6522 puts the report before the returned message), max_parts parts, max_depth levels,
+    max_line characters a line, max_items recipients; what they cut is recorded.
+    """
     raw = data.encode("utf-8", "replace") if isinstance(data, str) else data
+    most = limits.current().max_bytes
+    if len(raw) > most:
+        _too_big(most)
+        raw = raw[:most]
     try:
         if not raw.strip():
             return []
-        # RFC 3462 puts the report before the returned message: a huge attachment at the end
-        # is not worth reading.
-        return _read(_read_part(raw[:_MAX_BYTES]), 0)
+        replies = _read(_read_part(raw), 0)
+        most = limits.current().max_items
+        if len(replies) > most:
+            limits.record(
+                "max_items",
+                f"a message naming {len(replies):,} recipients; only the first {most:,} were "
+                "read (--max-items)",
+            )
+            replies = replies[:most]
+        return replies
     except Exception:
         # Malformed input must never stop a scan: fall back to reading it as text.
         try:
@@ -764,7 +820,9 @@ def _read(msg: _Part, depth: int) -> list[Reply]:
     dsn: list[Reply] = []
     for lines in parts.status:
         dsn.extend(dsn_replies(lines))
-    body_full = _unquote(parts.body().replace("\r\n", "\n").replace("\r", "\n"))
+    body_full = _unquote(
+        limits.cut_long_lines(parts.body().replace("\r\n", "\n").replace("\r", "\n"))
+    )
     body, tail = _cut_original(body_full)
     if not dsn:
         lowered = body_full.lower()
@@ -1019,20 +1077,43 @@ def _fill(reply: Reply, found: Reply | None) -> Reply:
 
 
 def _mbox_messages(path: str) -> Iterator[bytes]:
-    """Messages of an mbox file, split on "From " lines, read line by line."""
+    """Messages of an mbox file, split on "From " lines, read line by line.
+
+    Lines are read in chunks and a message is kept to just over max_bytes, so neither a huge
+    line nor a huge message is held whole; parse_message() records the cut.
+    """
+    most = limits.current().max_bytes
     current: list[bytes] = []
+    size = 0
     previous_blank = True
+    starts_line = True  # the chunk begins a line (the previous one ended with a newline)
     with open(path, "rb") as handle:
-        for line in handle:
-            if line.startswith(b"From ") and previous_blank:
+        for line in iter(functools.partial(handle.readline, _CHUNK), b""):
+            if starts_line and previous_blank and line.startswith(b"From "):
                 if current:
                     yield b"".join(current)
                 current = []
-            else:
+                size = 0
+            elif size <= most:
                 current.append(line)
-            previous_blank = line in (b"\n", b"\r\n")
+                size += len(line)
+            previous_blank = starts_line and line in (b"\n", b"\r\n")
+            starts_line = line.endswith(b"\n")
     if current and any(line.strip() for line in current):
         yield b"".join(current)
+
+
+_CHUNK = 64 << 10  # bytes of a line read at a time
+
+
+def _read_file(path: str) -> bytes:
+    """A message file, up to max_bytes; a cut is recorded."""
+    most = limits.current().max_bytes
+    with open(path, "rb") as handle:
+        data, more = limits.read_at_most(handle, most)
+    if more:
+        _too_big(most)
+    return data
 
 
 def iter_mbox(path: str) -> Iterator[tuple[str, list[Reply]]]:
@@ -1054,9 +1135,7 @@ def iter_maildir(path: str) -> Iterator[tuple[str, list[Reply]]]:
             file = os.path.join(folder, name)
             if name.startswith(".") or not os.path.isfile(file):
                 continue
-            with open(file, "rb") as handle:
-                data = handle.read()
-            yield file, [replace(r, location=file) for r in parse_message(data)]
+            yield file, [replace(r, location=file) for r in parse_message(_read_file(file))]
 
 
 def _is_mbox(path: str) -> bool:
@@ -1072,6 +1151,4 @@ def iter_messages(path: str) -> Iterator[tuple[str, list[Reply]]]:
     elif _is_mbox(path):
         yield from iter_mbox(path)
     else:
-        with open(path, "rb") as handle:
-            data = handle.read()
-        yield path, [replace(r, location=path) for r in parse_message(data)]
+        yield path, [replace(r, location=path) for r in parse_message(_read_file(path))]

@@ -6,6 +6,7 @@ stay fast.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import io
 import os
@@ -134,6 +135,121 @@ def make_output(fmt: str | None, as_json: bool, color: bool | None) -> Output:
     return Output(stream, resolve_format(fmt, as_json, env.stdout_isatty), color)
 
 
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def parse_size(value: str) -> int:
+    """A size in bytes or characters: 65536, 64K, 1M, 2G (powers of 1024); ValueError if not."""
+    text = value.strip().lower().removesuffix("b").removesuffix("i")
+    unit = text[-1:] if text[-1:] in ("k", "m", "g") else ""
+    number = text[: len(text) - len(unit)]
+    if not number.isascii() or not number.isdigit() or int(number) < 1:
+        raise ValueError(f"{value!r} is not a size: use a whole number, e.g. 65536, 64K or 1M")
+    return int(number) * _UNITS[unit]
+
+
+# (option, Limits field, type, help). The defaults are smtpcodes.limits' constants.
+_LIMIT_OPTIONS = {
+    "bytes": (
+        "--max-bytes",
+        "max_bytes",
+        click.STRING,
+        "Read at most SIZE bytes of each input and each message (default 1M).",
+    ),
+    "line": (
+        "--max-line",
+        "max_line",
+        click.STRING,
+        "Consider at most SIZE characters of a line (default 64K).",
+    ),
+    "parts": (
+        "--max-parts",
+        "max_parts",
+        click.IntRange(min=1),
+        "Read at most N MIME parts of a message (default 1000).",
+    ),
+    "items": (
+        "--max-items",
+        "max_items",
+        click.IntRange(min=1),
+        "Report at most N items per input (default 1000).",
+    ),
+}
+
+
+def limit_options(*names: str) -> Callable[[F], F]:
+    """Options that change smtpcodes.limits; whatever a limit cuts is named on stderr, exit 1."""
+
+    def decorate(f: F) -> F:
+        for name in reversed(names):
+            flag, key, kind, text = _LIMIT_OPTIONS[name]
+            f = click.option(
+                flag,
+                key,
+                type=kind,
+                default=None,
+                metavar="N" if name in ("parts", "items") else "SIZE",
+                expose_value=False,
+                callback=_store_limit,
+                help=text,
+            )(f)
+        return f
+
+    return decorate
+
+
+def _store_limit(ctx: click.Context, param: click.Parameter, value: int | str | None) -> None:
+    if value is None or not param.name:
+        return
+    if isinstance(value, str):
+        try:
+            value = parse_size(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), ctx, param) from None
+    ctx.meta.setdefault("smtpcodes.limits", {})[param.name] = value
+
+
+def _limits() -> Any:
+    """The Limits the command's options chose (the defaults for the rest)."""
+    from smtpcodes.limits import Limits
+
+    chosen = click.get_current_context().meta.get("smtpcodes.limits", {})
+    return Limits(**chosen)
+
+
+class _Cuts:
+    """What the limits cut, named on stderr as it happens: the first CUTS_SHOWN cuts, then a count."""
+
+    def __init__(self, report: Any) -> None:
+        self.report = report
+        self.shown = 0
+
+    def warn(self, where: str) -> None:
+        for cut in self.report.take():
+            if self.shown < CUTS_SHOWN:
+                warn(f"{where}: {cut.message}")
+                self.shown += 1
+
+    def finish(self) -> None:
+        hidden = self.report.total - self.shown
+        if hidden > 0:
+            warn(f"{hidden:,} more input{'s' if hidden != 1 else ''} cut by the limits, not named")
+
+
+CUTS_SHOWN = 20
+
+
+def _argument(text: str) -> str:
+    """An argument as text: bytes that are not UTF-8 (kept by Python as lone surrogates) become
+    U+FFFD, as they do on stdin; a strict UTF-8 stdout would otherwise refuse them."""
+    if text.isascii():
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _env() -> Environment:
     ctx = click.get_current_context()
     obj = ctx.find_root().obj
@@ -189,9 +305,23 @@ def cli() -> None:
 def _read_stdin() -> bytes:
     env = _env()
     try:
-        return env.stdin.read()
+        return _at_most(env.stdin)
     except OSError as exc:
         raise InputError(f"cannot read standard input: {exc.strerror or exc}") from None
+
+
+def _at_most(stream: IO[bytes]) -> bytes:
+    """The first max_bytes of a stream; reading one byte more tells whether there is more."""
+    from smtpcodes import limits
+
+    most = limits.current().max_bytes
+    data, more = limits.read_at_most(stream, most)
+    if more:
+        limits.record(
+            "max_bytes",
+            f"more than {most:,} bytes; only the first {most:,} were read (--max-bytes)",
+        )
+    return data
 
 
 def _decode(data: bytes) -> str:
@@ -205,7 +335,7 @@ def _text_from(args: Sequence[str], what: str) -> str:
         return _decode(_read_stdin())
     if not args:
         raise click.UsageError(f"give {what} as arguments, or '-' to read standard input")
-    return " ".join(args)
+    return " ".join(_argument(a) for a in args)
 
 
 # -- explain ---------------------------------------------------------------------------------------
@@ -232,6 +362,7 @@ INPUT_KINDS = ("auto", "codes", "reply", "log", "email")
     show_default=True,
     help="What the input is; auto detects codes, replies, log lines and emails.",
 )
+@limit_options("bytes", "line", "parts", "items")
 @output_options()
 def explain(
     text: tuple[str, ...],
@@ -265,40 +396,72 @@ def explain(
             if fast is not None:  # every token is a registered code: answered without the core
                 out.explanations(fast)
                 return ExitStatus.OK
+    from smtpcodes import limits
     from smtpcodes.diagnose import Verdict, analyse, with_location
 
     env = _env()
-    inputs: list[tuple[str, str | bytes]] = []
-    if text and list(text) != ["-"]:
-        inputs.append((" ".join(text), " ".join(text)))
-    elif list(text) == ["-"] or (not files and not env.stdin_isatty):
-        inputs.append(("standard input", _read_stdin()))
-    elif not files:
-        raise click.UsageError("give a code or a reply, '-' to read standard input, or -f FILE")
-
     status = ExitStatus.OK
     results: list[dict[str, Any]] = []
-    for name, data in inputs:
-        analysed = analyse(data, kind)
-        if not analysed:
-            status = ExitStatus.NO_RESULT
-            warn(f"no SMTP code or reply found in {_describe_input(name, data)}")
-        for reply, verdict in analysed:
-            if verdict is None:
+    with limits.applied(_limits()) as report:
+        cuts = _Cuts(report)
+        inputs: list[tuple[str, str | bytes]] = []
+        if text and list(text) != ["-"]:
+            joined = " ".join(_argument(t) for t in text)
+            inputs.append((joined, _argument_at_most(joined)))
+        elif list(text) == ["-"] or (not files and not env.stdin_isatty):
+            inputs.append(("standard input", _read_stdin()))
+        elif not files:
+            raise click.UsageError("give a code or a reply, '-' to read standard input, or -f FILE")
+
+        for name, data in inputs:
+            analysed = analyse(data, kind)
+            cuts.warn(_describe_input(name, data))
+            if not analysed:
                 status = ExitStatus.NO_RESULT
-                warn(_nothing_found(reply.raw))
-            else:
-                results.append(verdict.to_json())
-    for path in files:
-        found: list[Verdict] = []
-        for location, replies_verdicts in _read_path(path, kind):
-            found.extend(with_location(v, location) for v in replies_verdicts)
-        if not found:
-            status = ExitStatus.NO_RESULT
-            warn(f"{path}: no SMTP reply or bounce found")
-        results.extend(v.to_json() for v in found)
+                warn(f"no SMTP code or reply found in {_describe_input(name, data)}")
+            for reply, verdict in analysed:
+                if verdict is None:
+                    status = ExitStatus.NO_RESULT
+                    warn(_nothing_found(reply.raw))
+                else:
+                    results.append(verdict.to_json())
+        most = limits.current().max_items
+        for path in files:
+            found: list[Verdict] = []
+            for location, replies_verdicts in _read_path(path, kind):
+                cuts.warn(location)
+                found.extend(with_location(v, location) for v in replies_verdicts)
+                if len(found) > most:
+                    limits.record(
+                        "max_items",
+                        f"stopped after {most:,} items; the rest was not read (--max-items; "
+                        "smtpcodes scan reads any number)",
+                    )
+                    cuts.warn(path)
+                    del found[most:]
+                    break
+            if not found:
+                status = ExitStatus.NO_RESULT
+                warn(f"{path}: no SMTP reply or bounce found")
+            results.extend(v.to_json() for v in found)
+        cuts.finish()
+    if report and status == ExitStatus.OK:
+        status = ExitStatus.NO_RESULT  # the part a limit cut gave nothing
     out.explanations(results)
     return status
+
+
+def _argument_at_most(text: str) -> str:
+    """Arguments as one text, cut to max_bytes like any other input."""
+    from smtpcodes import limits
+
+    most = limits.current().max_bytes
+    if len(text) <= most // 4 or len(text.encode("utf-8")) <= most:
+        return text
+    limits.record(
+        "max_bytes", f"more than {most:,} bytes; only the first {most:,} were read (--max-bytes)"
+    )
+    return text.encode("utf-8")[:most].decode("utf-8", "ignore")
 
 
 def _describe_input(name: str, data: str | bytes) -> str:
@@ -328,7 +491,7 @@ def _read_path(path: str, kind: str) -> Any:
     if kind not in ("auto", "email") and not os.path.isdir(path):
         try:
             with open(path, "rb") as f:
-                data = f.read()
+                data = _at_most(f)
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
         yield path, diagnose(data, kind)
@@ -409,6 +572,7 @@ def search(
 
     if extended and fixed:
         raise click.UsageError("-E and -F cannot be used together")
+    pattern = _argument(pattern)
     try:
         found = list(
             run_search(
@@ -424,6 +588,10 @@ def search(
         )
     except SearchError as exc:
         raise InputError(str(exc)) from None
+    except (OverflowError, RecursionError) as exc:
+        # re.compile() raises these, not re.error, for "a{99999999999}" and deep nesting.
+        reason = "too deeply nested" if isinstance(exc, RecursionError) else str(exc)
+        raise InputError(f"bad regular expression {pattern!r}: {reason}") from None
     status = ExitStatus.OK if found else ExitStatus.NO_RESULT
     if quiet:
         return status
@@ -480,6 +648,7 @@ def list_(
 @cli.command(context_settings=CONTEXT)
 @click.argument("text", nargs=-1, shell_complete=complete_code)
 @click.option("--lines", is_flag=True, help="With stdin: one reply per line instead of one reply.")
+@limit_options("bytes", "items")
 @output_options()
 def validate(
     text: tuple[str, ...], lines: bool, fmt: str | None, as_json: bool, color: bool | None
@@ -493,21 +662,26 @@ def validate(
     Example:
       printf '550-5.7.26 Unauthenticated\\r\\n550 5.7.26 mail\\r\\n' | smtpcodes validate -
     """
+    from smtpcodes import limits
     from smtpcodes.validate import validate as validate_text
     from smtpcodes.validate import validate_lines, validate_reply
 
     env = _env()
     from_stdin = list(text) == ["-"] or (not text and not env.stdin_isatty)
-    source = _text_from(text, "a code or a reply")
-    if from_stdin:
-        results = validate_lines(source) if lines else [validate_reply(source.strip("\r\n"))]
-    else:
-        results = validate_text(source)
+    with limits.applied(_limits()) as report:
+        source = _text_from(text, "a code or a reply")
+        if from_stdin:
+            results = validate_lines(source) if lines else [validate_reply(source.strip("\r\n"))]
+        else:
+            results = validate_text(source)
+        cuts = _Cuts(report)
+        cuts.warn("standard input" if from_stdin else repr(_short(source)))
+        cuts.finish()
     if not results:
         warn("no reply found on standard input")
         return ExitStatus.NO_RESULT
     make_output(fmt, as_json, color).validations(results)
-    return ExitStatus.OK if all(r.valid for r in results) else ExitStatus.NO_RESULT
+    return ExitStatus.OK if all(r.valid for r in results) and not report else ExitStatus.NO_RESULT
 
 
 # -- scan ------------------------------------------------------------------------------------------
@@ -743,9 +917,25 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
         return exc.exit_code
     except (BrokenPipeError, PipeClosed):
         _quiet_broken_pipe()
+    except Exception as exc:
+        # Input is written by strangers: a bug it finds must not print a traceback (which can
+        # also carry the input's bytes to the terminal). SMTPCODES_DEBUG=1 shows it.
+        if os.environ.get("SMTPCODES_DEBUG"):
+            raise
+        warn(f"internal error: {type(exc).__name__}: {exc} (please report it: see SECURITY.md)")
+        return ExitStatus.ERROR
     return rv if isinstance(rv, int) else ExitStatus.OK
+
+
+def _tolerant_streams() -> None:
+    """Characters a terminal's encoding lacks ("…" under Latin-1) are escaped, not a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """The console script."""
+    _tolerant_streams()
     sys.exit(run(argv))

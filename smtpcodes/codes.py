@@ -137,19 +137,26 @@ class CodeToken(NamedTuple):
 
 
 # One pass over the text; each alternative is a fixed-shape run of digits, so the scan is linear.
-# The look-arounds keep "1.2.3.4" (an IP address) and "12550" from producing codes.
+# The look-arounds keep "1.2.3.4" (an IP address) and "12550" from producing codes. The gap before
+# a paired code has one way to match: "[ \t]*[- ]?[ \t]*" had quadratically many on a run of spaces
+# ("550" and a megabyte of spaces took minutes).
 _TOKEN = re.compile(
     r"(?<![\w.])"
-    r"(?:(?P<reply>[1-9][0-9]{2})(?:[ \t]*[- ]?[ \t]*(?P<paired>[245]\.[0-9]{1,3}\.[0-9]{1,3}))?"
+    r"(?:(?P<reply>[1-9][0-9]{2})(?:[ \t]*(?:-[ \t]*)?(?P<paired>[245]\.[0-9]{1,3}\.[0-9]{1,3}))?"
     r"|(?P<enh>[245Xx]\.[0-9]{1,3}\.[0-9]{1,3}))"
     r"(?![\w]|\.[0-9])"
 )
 
 
-def find_codes(text: str) -> list[CodeToken]:
-    """Find reply codes, enhanced codes and reply+enhanced pairs in free text, in order."""
+def find_codes(text: str, limit: int | None = None) -> list[CodeToken]:
+    """Find reply codes, enhanced codes and reply+enhanced pairs in free text, in order.
+
+    With `limit`, stop after that many.
+    """
     tokens: list[CodeToken] = []
     for m in _TOKEN.finditer(text):
+        if limit is not None and len(tokens) >= limit:
+            break
         reply = m.group("reply")
         enhanced = m.group("paired") or m.group("enh")
         if enhanced is not None and enhanced[0] in "xX":

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from smtpcodes import limits
 from smtpcodes.codes import CodeToken, enhanced_problem, find_codes, only_codes, reply_code_problem
 
 __all__ = [
@@ -711,27 +712,46 @@ def detect_kind(text: str) -> str:
 
 
 def parse_text(text: str, kind: str = "auto") -> list[Reply]:
-    """Every reply in `text`; `kind` is one of KINDS or "auto" to detect it."""
+    """Every reply in `text`; `kind` is one of KINDS or "auto" to detect it.
+
+    Reads within the limits in force (smtpcodes.limits): lines up to max_line characters, at
+    most max_items replies; what they cut is recorded.
+    """
     if not text.strip():
         return []
     if kind == "auto":
         kind = detect_kind(text)
-    if kind == "codes":
-        return _parse_codes(text)
     if kind == "email":
         from smtpcodes.bounce import parse_message
 
         return parse_message(text)
-    if kind == "log":
-        return _parse_log(text)
-    if kind == "reply":
-        return parse_reply_text(text)
-    raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)} or auto")
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)} or auto")
+    text = limits.cut_long_lines(text)
+    if kind == "codes":
+        replies = _parse_codes(text)
+    elif kind == "log":
+        replies = _parse_log(text)
+    else:
+        replies = parse_reply_text(text)
+    return _at_most(replies)
+
+
+def _at_most(replies: list[Reply]) -> list[Reply]:
+    """The first max_items replies; the cut is recorded."""
+    most = limits.current().max_items
+    if len(replies) <= most:
+        return replies
+    limits.record(
+        "max_items",
+        f"more than {most:,} replies; only the first {most:,} were read (--max-items)",
+    )
+    return replies[:most]
 
 
 def _parse_codes(text: str) -> list[Reply]:
     replies = []
-    for token in find_codes(text):
+    for token in find_codes(text, limits.current().max_items + 1):
         replies.append(
             Reply(
                 text="",
@@ -746,10 +766,13 @@ def _parse_codes(text: str) -> list[Reply]:
 
 def _parse_log(text: str) -> list[Reply]:
     replies = []
+    most = limits.current().max_items
     for line in text.splitlines():
         reply = parse_log_line(line)
         if reply is not None:
             replies.append(reply)
+            if len(replies) > most:
+                break  # _at_most() records the cut
     return replies
 
 
@@ -779,13 +802,21 @@ def scan_units(lines: Sequence[str], origin: str = "reply", light: bool = False)
     ("while talking to mx:", ">>> RCPT TO:<a@b>") and how the reply was reported.
     """
     units: list[Reply] = []
-    context: list[str] = []
+    context = _Context()
     i = 0
     n = len(lines)
+    most = limits.current().max_items
     while i < n:
+        if len(units) >= most:
+            limits.record(
+                "max_items",
+                f"stopped after {most:,} replies and paragraphs; the last {n - i:,} lines were "
+                "not read (--max-items)",
+            )
+            break
         line = lines[i]
         if not line or line.isspace():
-            context = []
+            context = _Context()
             i += 1
             continue
         m = _reply_start(line)
@@ -816,11 +847,11 @@ def scan_units(lines: Sequence[str], origin: str = "reply", light: bool = False)
                         break
                     group.append(lines[i])
                     i += 1
-            units.append(_reply_from_group(group, code, _tail(context), origin))
+            units.append(_reply_from_group(group, code, context.text, origin))
             continue
         if _enhanced_start(line):
-            units.append(analyse(line, origin, raw=line, context=_tail(context)))
-            context.append(line)
+            units.append(analyse(line, origin, raw=line, context=context.text))
+            context.add([line])
             i += 1
             continue
         # A prose paragraph: the lines up to the next blank line or reply line.
@@ -833,9 +864,9 @@ def scan_units(lines: Sequence[str], origin: str = "reply", light: bool = False)
             para.append(nxt_line)
             i += 1
         joined = "\n".join(para)
-        reply = analyse(joined, origin, raw=joined, context=_tail(context), light=light)
+        reply = analyse(joined, origin, raw=joined, context=context.text, light=light)
         units.append(reply)
-        context.extend(para)
+        context.add(para)
     return units
 
 
@@ -845,18 +876,23 @@ _TRANSCRIPT = ("In:", "Out:", ">>>", "<<<")
 _CONTEXT_CHARS = 800
 
 
-def _tail(lines: list[str]) -> str:
-    """The end of the lines joined, as much as analyse() reads of it.
+class _Context:
+    """The lines seen since the last blank line, joined, kept to the end that analyse() reads.
 
-    Joining only the last lines keeps a text of many paragraphs without a blank line linear:
-    joining them all for every unit took minutes on a few megabytes.
+    Joining every line again for each unit made a text of many paragraphs without a blank line
+    quadratic (minutes on a few megabytes).
     """
-    size = 0
-    start = len(lines)
-    while start > 0 and size <= _CONTEXT_CHARS:
-        start -= 1
-        size += len(lines[start]) + 1
-    return "\n".join(lines[start:])[-_CONTEXT_CHARS:]
+
+    __slots__ = ("empty", "text")
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.empty = True
+
+    def add(self, lines: list[str]) -> None:
+        joined = "\n".join(lines)
+        self.text = (joined if self.empty else self.text + "\n" + joined)[-_CONTEXT_CHARS:]
+        self.empty = False
 
 
 # A reply line starts with a digit or a transcript marker; checking that first spares a regex call
@@ -964,33 +1000,37 @@ def dsn_field_line() -> re.Pattern[str]:
 def dsn_groups(lines: Sequence[str]) -> list[list[tuple[str, str]]]:
     """Field groups of a delivery-status body: (name, unfolded value) pairs per blank-line block."""
     groups: list[list[tuple[str, str]]] = []
-    current: list[tuple[str, str]] = []
+    # A value is kept as its folded pieces and joined once: adding each piece to the string made
+    # a field folded over many lines quadratic.
+    current: list[tuple[str, list[str]]] = []
+
+    def close() -> None:
+        groups.append([(name, " ".join(pieces)) for name, pieces in current])
+
     p = _p()
     for line in lines:
         if not line.strip():
             if current:
-                groups.append(current)
+                close()
                 current = []
             continue
         if line[0] in " \t" and current:
-            name, value = current[-1]
-            current[-1] = (name, value + " " + line.strip())
+            current[-1][1].append(line.strip())
             continue
         m = p.header.match(line)
         if m is None:
             if current and current[-1][0] == "diagnostic-code":
                 # Some MTAs write the rest of a multi-line reply without folding it.
-                name, value = current[-1]
-                current[-1] = (name, value + " " + line.strip())
+                current[-1][1].append(line.strip())
             continue
         name = line[: m.end() - 1].strip().lower()
         if name in _RECIPIENT_FIELDS and any(n == name for n, _ in current):
             # Some MTAs run recipients together without the blank line RFC 3464 asks for.
-            groups.append(current)
+            close()
             current = []
-        current.append((name, line[m.end() :].strip()))
+        current.append((name, [line[m.end() :].strip()]))
     if current:
-        groups.append(current)
+        close()
     return groups
 
 

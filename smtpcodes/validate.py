@@ -44,7 +44,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from smtpcodes import registry
+from smtpcodes import limits, registry
 from smtpcodes.codes import enhanced_problem, find_codes, parse_enhanced, reply_code_problem
 
 __all__ = [
@@ -543,16 +543,34 @@ def validate(text: str) -> list[Validation]:
         return [validate_code(value)]
     if _REPLY_CODE.match(value):
         return [validate_reply(value)]
-    tokens = find_codes(value)
+    most = limits.current().max_items
+    tokens = find_codes(value, most + 1)
     if not tokens:
         return [Validation(text, (_no_code(value),))]
+    if len(tokens) > most:
+        limits.record(
+            "max_items", f"more than {most:,} codes; only the first {most:,} were checked"
+        )
+        tokens = tokens[:most]
     return [validate_code(token.text) for token in tokens]
 
 
 def validate_lines(text: str) -> list[Validation]:
-    """Check each non-blank line on its own, as validate() does (for `validate --lines`)."""
+    """Check each non-blank line on its own, as validate() does (for `validate --lines`).
+
+    At most max_items results (smtpcodes.limits); the cut is recorded.
+    """
     results: list[Validation] = []
-    for line in _LINE_BREAK.split(text):
-        if line.strip():
-            results += validate(line)
+    most = limits.current().max_items
+    for number, line in enumerate(_LINE_BREAK.split(text), 1):
+        if not line.strip():
+            continue
+        if len(results) >= most:
+            limits.record(
+                "max_items",
+                f"more than {most:,} results; lines from line {number:,} on were not checked "
+                "(--max-items)",
+            )
+            break
+        results += validate(line)
     return results
