@@ -54,3 +54,10 @@ def test_json_keys_are_documented() -> None:
 def test_every_command_appears() -> None:
     for command in ("explain", "search", "validate", "list", "scan"):
         assert f"smtpcodes {command}" in README
+
+
+def test_category_table_matches_the_data() -> None:
+    with open(ROOT / "data" / "categories.csv", encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            line = next(ln for ln in README.splitlines() if ln.startswith(f"| `{row['id']}` |"))
+            assert row["description"] in line and row["action"] in line, row["id"]
