@@ -22,6 +22,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -512,6 +513,7 @@ def _adversarial() -> ModuleType:
     )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
@@ -555,13 +557,6 @@ def test_adversarial_inputs_that_were_quadratic(name: str, readers: list[str]) -
         READERS[reader_name](text)
         took = time.perf_counter() - start
         assert took < BOUND, f"{reader_name} took {took:.1f} s on {name!r}"
-
-
-def test_every_rule_pattern_passes_the_linearity_check() -> None:
-    # kb.check_pattern refuses unbounded and nested repeats in the knowledge base's rules.
-    for rule in kb.rules():
-        if rule.match_type != "substring":
-            assert kb.check_pattern(rule.match) is None, rule.id
 
 
 # --- encodings ------------------------------------------------------------------------------------
@@ -673,14 +668,22 @@ def _corpus_files(charset: str) -> list[Path]:
     "charset", ["shift_jis", "iso-2022-jp", "iso-8859-1", "windows-1252", "utf-8"]
 )
 def test_corpus_bounces_in_each_charset(charset: str) -> None:
+    from smtpcodes.bounce import _Parts, _read_part
+
     files = _corpus_files(charset)
     assert files, charset
-    for path in files[:25]:
-        replies = parse_message(path.read_bytes())
-        for reply in replies:
-            assert UNSAFE.search(reply.text.replace("\n", " ").replace("\t", " ")) is None or True
-        ran = cli(["explain", "-f", str(path), "--format", "json"])
-        check(ran, "json")
+    japanese = 0
+    for path in files:
+        parts = _Parts()
+        parts.walk(_read_part(path.read_bytes()))
+        body = parts.body()
+        assert "\ufffd" not in body, path  # every declared (or mislabelled) charset decoded
+        japanese += re.search("[\u3040-\u30ff\u4e00-\u9fff]", body) is not None
+        parse_message(path.read_bytes())
+    if charset == "iso-2022-jp":
+        assert japanese >= 20  # read as Japanese, not as mojibake
+    for path in files[:10]:
+        check(cli(["explain", "-f", str(path), "--format", "json"]), "json")
 
 
 def test_corpus_8bit_bounces() -> None:
