@@ -78,17 +78,27 @@ class _Patterns:
     def __init__(self) -> None:
         i = re.IGNORECASE
         self.addr = re.compile(ADDR)
-        self.host = [
+        # (words one of which the pattern needs, in lower case; the pattern)
+        self.host: list[tuple[tuple[str, ...], re.Pattern[str]]] = [
             # Postfix "host mx[192.0.2.1] said:", Exim "host mx [192.0.2.1]:"
-            re.compile(rf"\bhost\s{{1,3}}({_HOST})\s{{0,2}}\[({_IP})\]", i),
-            re.compile(
-                rf"\b(?:connect to|lost connection with|conversation with|connection to)"
-                rf"\s{{1,3}}({_HOST})\s{{0,2}}\[({_IP})\]",
-                i,
+            (("host",), re.compile(rf"\bhost\s{{1,3}}({_HOST})\s{{0,2}}\[({_IP})\]", i)),
+            (
+                ("connect", "conversation"),
+                re.compile(
+                    rf"\b(?:connect to|lost connection with|conversation with|connection to)"
+                    rf"\s{{1,3}}({_HOST})\s{{0,2}}\[({_IP})\]",
+                    i,
+                ),
             ),
-            re.compile(rf"\bRemote Server at\s{{1,3}}({_HOST})\s{{1,3}}\(({_IP})\)", i),
-            re.compile(rf"\bwhile talking to\s{{1,3}}({_HOST}?)\.?:", i),
-            re.compile(rf"\bRemote-MTA:\s{{0,5}}dns;\s{{0,5}}\[?({_HOST})\]?", i),
+            (
+                ("remote server at",),
+                re.compile(rf"\bRemote Server at\s{{1,3}}({_HOST})\s{{1,3}}\(({_IP})\)", i),
+            ),
+            (("while talking to",), re.compile(rf"\bwhile talking to\s{{1,3}}({_HOST}?)\.?:", i)),
+            (
+                ("remote-mta:",),
+                re.compile(rf"\bRemote-MTA:\s{{0,5}}dns;\s{{0,5}}\[?({_HOST})\]?", i),
+            ),
         ]
         # qmail names the remote host by address only.
         self.qmail_ip = re.compile(
@@ -96,6 +106,7 @@ class _Patterns:
             rf"|\bConnected to ({_IP}) but)",
             i,
         )
+        self.qmail_ip_words = ("remote host", "does not like", "failed after", "connected to")
         # Each pattern starts with a literal so the engine can skip ahead; they run on lowered text.
         cmd = _COMMANDS.lower()
         # (a literal the pattern needs, the pattern): a pattern runs only if its literal is there.
@@ -142,9 +153,8 @@ class _Patterns:
                 ),
             ),
         ]
-        self.in_reply_to = re.compile(
-            rf"\s{{0,3}}\(in reply to (?:{_COMMANDS}|end of data)(?: command)?\)", i
-        )
+        # Starts with its literal "(" so the engine can skip ahead; see _in_reply_to().
+        self.in_reply_to = re.compile(rf"\(in reply to ({_COMMANDS}|end of data)(?: command)?\)", i)
         self.recipient = re.compile(
             rf"(?:RCPT TO:\s{{0,3}}|\bto=)<?({ADDR})"
             rf"|^[ \t]{{0,40}}<?({ADDR})>?[ \t]{{0,3}}:?[ \t]{{0,3}}$"
@@ -198,12 +208,14 @@ class _Patterns:
         )
         # Postfix: "4Bxyz: to=<a@b>, relay=mx[192.0.2.1]:25, dsn=5.1.1, status=bounced (...)"
         self.pf_queue = re.compile(r"\]: ([0-9A-Za-z]{5,20}): ")
-        self.pf_to = re.compile(r"\bto=<([^<>\s]{0,320})>")
-        self.pf_relay = re.compile(rf"\brelay=({_HOST})(?:\[({_IP})\])?")
-        self.pf_dsn = re.compile(r"\bdsn=([245]\.[0-9]{1,3}\.[0-9]{1,3})\b")
+        # Log fields ("to=", "relay=", ...) start with their name and are found with _field(),
+        # which stands for a leading \b.
+        self.pf_to = re.compile(r"to=<([^<>\s]{0,320})>")
+        self.pf_relay = re.compile(rf"relay=({_HOST})(?:\[({_IP})\])?")
+        self.pf_dsn = re.compile(r"dsn=([245]\.[0-9]{1,3}\.[0-9]{1,3})\b")
         # "status=expired, returned to sender (connect to ...)": the reason follows the comment.
         self.pf_status = re.compile(
-            r"\bstatus=([a-z]{1,20})(?:, returned to sender)?(?: \((.{0,8000})\))?"
+            r"status=([a-z]{1,20})(?:, returned to sender)?(?: \((.{0,8000})\))?"
         )
         self.pf_reject = re.compile(
             r"\b(?:NOQUEUE|[0-9A-Za-z]{5,20}): (?:milter-)?reject: ([A-Z]{2,10}) from "
@@ -216,13 +228,13 @@ class _Patterns:
             r"([0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4}) (\*\*|==|=>|->|\*>) "
             r"(\S{1,320})(.{0,8000})"
         )
-        self.exim_host = re.compile(rf"\bH=({_HOST})(?: \[({_IP})\])?")
+        self.exim_host = re.compile(rf"H=({_HOST})(?: \[({_IP})\])?")
         self.exim_defer = re.compile(r" defer \((-?[0-9]{1,5})\)")
         self.exim_confirm = re.compile(r'\bC="(.{0,4000}?)"(?:\s|$)')
         # Sendmail: "4AKA01xx012345: to=<a@b>, ..., relay=mx. [192.0.2.1], dsn=5.1.1, stat=..."
-        self.sm_to = re.compile(r"\bto=<?([^<>,\s]{1,320})>?")
-        self.sm_relay = re.compile(rf"\brelay=\[?({_HOST})\]?(?: \[({_IP})\])?")
-        self.sm_stat = re.compile(r"\bstat=(.{0,8000})")
+        self.sm_to = re.compile(r"to=<?([^<>,\s]{1,320})>?")
+        self.sm_relay = re.compile(rf"relay=\[?({_HOST})\]?(?: \[({_IP})\])?")
+        self.sm_stat = re.compile(r"stat=(.{0,8000})")
         self.sm_reply = re.compile(r"\breply=(.{0,4000}?)(?:, [a-z]{2,10}=|$)")
         self.sm_queue = re.compile(r"\]: ([0-9A-Za-z]{8,20}): ")
 
@@ -230,6 +242,37 @@ class _Patterns:
 @functools.cache
 def _p() -> _Patterns:
     return _Patterns()
+
+
+def _field(pattern: re.Pattern[str], name: str, line: str) -> re.Match[str] | None:
+    """The first match of `pattern` (which starts with `name`, as "status=") where `name` starts a
+    word: what searching r"\b" + pattern finds. str.find skips ahead in C; a pattern that starts
+    with \b gives the regex engine no literal to skip to, so it tries every position of the line.
+    """
+    at = line.find(name)
+    while at >= 0:
+        if at == 0 or not (line[at - 1].isalnum() or line[at - 1] == "_"):  # \w, as re has it
+            m = pattern.match(line, at)
+            if m is not None:
+                return m
+        at = line.find(name, at + 1)
+    return None
+
+
+def _in_reply_to(text: str) -> tuple[int, int, str | None] | None:
+    """Where Postfix's "(in reply to RCPT TO command)" is, with up to three spaces before it, and
+    the command it names."""
+    if "(in reply to " not in text.lower():
+        return None
+    m = _p().in_reply_to.search(text)
+    if m is None:
+        return None
+    start = m.start()
+    before = text[max(0, start - 3) : start]
+    start -= len(before) - len(before.rstrip())
+    # A letter outside ASCII that matched by case (the long s) is left to find_command's reading.
+    command = _COMMAND_NAMES.get(m.group(1).lower()) or find_command(m.group(0))
+    return start, m.end(), command
 
 
 # --- small helpers shared with bounce.py --------------------------------------------------------
@@ -248,6 +291,7 @@ def clean_address(value: str) -> str | None:
     return m.group(0).strip(".")
 
 
+@functools.lru_cache(maxsize=1024)
 def valid_enhanced(code: str | None) -> str | None:
     if code is None or enhanced_problem(code) is not None:
         return None
@@ -282,8 +326,13 @@ def find_host(text: str, last: bool = False) -> tuple[str | None, str | None]:
     if not any(hint in low for hint in _HOST_HINTS):
         return None, None
     p = _p()
+    # A pattern runs only when one of its words is there; the patterns ignore case, and outside
+    # ASCII a letter can match another's case (the long s, the Kelvin sign), so there all run.
+    ascii = text.isascii()
     best: re.Match[str] | None = None
-    for pattern in p.host:
+    for words, pattern in p.host:
+        if ascii and not any(word in low for word in words):
+            continue
         if last:
             for m in pattern.finditer(text):
                 if best is None or m.start() > best.start():
@@ -303,6 +352,8 @@ def find_host(text: str, last: bool = False) -> tuple[str | None, str | None]:
             return None, ip
         return host or None, ip
     qmail: re.Match[str] | None = None
+    if ascii and not any(word in low for word in p.qmail_ip_words):
+        return None, None
     for found in p.qmail_ip.finditer(text):
         qmail = found
         if not last:
@@ -464,9 +515,13 @@ def _pick_start(text: str, tokens: Sequence[CodeToken]) -> CodeToken | None:
 
 def _strip_prefixes(body: str, code: str, enhanced: str | None) -> str:
     """Remove continuation prefixes ("550-5.7.26 ", "550 5.7.26 ") from a flattened reply."""
+    return _prefix_pattern(code, enhanced).sub("", body)
+
+
+@functools.lru_cache(maxsize=256)
+def _prefix_pattern(code: str, enhanced: str | None) -> re.Pattern[str]:
     enh = re.escape(enhanced) + r"\s" if enhanced else ""
-    pattern = rf"(?:^|(?<=\s)){code}(?:-|\s)\s{{0,3}}(?:{enh})?"
-    return re.sub(pattern, "", body)
+    return re.compile(rf"(?:^|(?<=\s)){code}(?:-|\s)\s{{0,3}}(?:{enh})?")
 
 
 def analyse(
@@ -531,10 +586,10 @@ def analyse(
             enhanced = qm.group(1)
         text = text[: qm.start()] + text[qm.end() :]
     command = None
-    ir = p.in_reply_to.search(text) if "(in reply to " in text.lower() else None
+    ir = _in_reply_to(text)
     if ir is not None:
-        command = find_command(ir.group(0))
-        text = text[: ir.start()] + text[ir.end() :]
+        start_ir, end_ir, command = ir
+        text = text[:start_ir] + text[end_ir:]
     closer = text[-1:]
     if closer in (")", "]") and text.count(closer) > text.count(_OPENER[closer]):
         text = text[:-1]  # the report wrapped the reply: "(reason: 550 ...)", "[554 ...]"
@@ -964,10 +1019,9 @@ def _reply_from_group(group: list[str], code: str, context: str, origin: str) ->
 
 
 def _tidy(text: str) -> str:
-    p = _p()
-    ir = p.in_reply_to.search(text) if "(in reply to " in text.lower() else None
+    ir = _in_reply_to(text)
     if ir is not None:
-        text = text[: ir.start()] + text[ir.end() :]
+        text = text[: ir[0]] + text[ir[1] :]
     return squash(text)
 
 
@@ -1187,21 +1241,21 @@ def _log_reply(
 
 def _postfix(line: str) -> Reply | None:
     p = _p()
-    sm = p.pf_status.search(line)
-    to = p.pf_to.search(line)
+    sm = _field(p.pf_status, "status=", line)
+    to = _field(p.pf_to, "to=<", line)
     if sm is None or to is None:
         return None
     status, detail = sm.group(1), sm.group(2) or ""
     reply = analyse(detail, "postfix", raw=line) if detail else Reply(text="", raw=line)
     host, ip = reply.remote_host, reply.remote_ip
-    relay = p.pf_relay.search(line)
+    relay = _field(p.pf_relay, "relay=", line)
     if relay is not None and host is None and ip is None:
         name = relay.group(1)
         # relay=local, relay=virtual, relay=none name transports, not hosts.
         if "." in name or relay.group(2):
             host, ip = name, relay.group(2)
     qm = p.pf_queue.search(line)
-    dsn = p.pf_dsn.search(line)
+    dsn = _field(p.pf_dsn, "dsn=", line)
     return _log_reply(
         reply,
         line,
@@ -1224,7 +1278,7 @@ def _postfix_reject(line: str) -> Reply | None:
         return None
     detail = m.group(4)
     cut = detail.find("; from=<")
-    recipient = p.pf_to.search(detail[cut:]) if cut >= 0 else None
+    recipient = _field(p.pf_to, "to=<", detail[cut:]) if cut >= 0 else None
     reply = analyse(detail[:cut] if cut >= 0 else detail, "postfix", raw=line)
     command = {"RCPT": "RCPT TO", "MAIL": "MAIL FROM", "CONNECT": "connect"}.get(
         m.group(1), m.group(1)
@@ -1261,7 +1315,7 @@ def _exim(line: str) -> Reply | None:
         detail = rest[colon + 2 :] if colon >= 0 else rest.strip()
     reply = analyse(detail, "exim", raw=line) if detail else Reply(text="", raw=line)
     host, ip = reply.remote_host, reply.remote_ip
-    hm = p.exim_host.search(rest)
+    hm = _field(p.exim_host, "H=", rest)
     if hm is not None and host is None and ip is None:
         host, ip = hm.group(1), hm.group(2)
         if _is_ip(host):
@@ -1283,8 +1337,8 @@ def _exim(line: str) -> Reply | None:
 
 def _sendmail(line: str) -> Reply | None:
     p = _p()
-    stat = p.sm_stat.search(line)
-    to = p.sm_to.search(line)
+    stat = _field(p.sm_stat, "stat=", line)
+    to = _field(p.sm_to, "to=", line)
     if stat is None or to is None:
         return None
     stat_text = stat.group(1).strip()
@@ -1304,7 +1358,7 @@ def _sendmail(line: str) -> Reply | None:
         status = "bounced"
     reply = analyse(detail, "sendmail", raw=line) if detail else Reply(text="", raw=line)
     host, ip = reply.remote_host, reply.remote_ip
-    relay = p.sm_relay.search(line)
+    relay = _field(p.sm_relay, "relay=", line)
     if relay is not None and host is None and ip is None:
         host, ip = relay.group(1).rstrip(".") or None, relay.group(2)
         if host is not None and _is_ip(host):
@@ -1313,7 +1367,7 @@ def _sendmail(line: str) -> Reply | None:
         wm = re.search(rf"\bwith ({_HOST}?)\.?(?:$|\s)", detail)
         if wm is not None:
             host = wm.group(1)
-    dsn = p.pf_dsn.search(line)
+    dsn = _field(p.pf_dsn, "dsn=", line)
     qm = p.sm_queue.search(line)
     return _log_reply(
         reply,
