@@ -12,6 +12,7 @@ here raises on malformed input.
 from __future__ import annotations
 
 import binascii
+import contextlib
 import email.header
 import functools
 import html
@@ -19,6 +20,7 @@ import json
 import os
 import re
 from collections.abc import Iterator, Sequence
+from typing import IO
 
 from smtpcodes import limits
 from smtpcodes.parse import (
@@ -1076,8 +1078,8 @@ def _fill(reply: Reply, found: Reply | None) -> Reply:
 # --- mailboxes ----------------------------------------------------------------------------------
 
 
-def _mbox_messages(path: str) -> Iterator[bytes]:
-    """Messages of an mbox file, split on "From " lines, read line by line.
+def _mbox_messages(path: str, handle: IO[bytes] | None = None) -> Iterator[bytes]:
+    """Messages of an mbox file (or of `handle`, open on it), split on "From " lines.
 
     Lines are read in chunks and a message is kept to just over max_bytes, so neither a huge
     line nor a huge message is held whole; parse_message() records the cut.
@@ -1087,8 +1089,8 @@ def _mbox_messages(path: str) -> Iterator[bytes]:
     size = 0
     previous_blank = True
     starts_line = True  # the chunk begins a line (the previous one ended with a newline)
-    with open(path, "rb") as handle:
-        for line in iter(functools.partial(handle.readline, _CHUNK), b""):
+    with open(path, "rb") if handle is None else contextlib.nullcontext(handle) as stream:
+        for line in iter(functools.partial(stream.readline, _CHUNK), b""):
             if starts_line and previous_blank and line.startswith(b"From "):
                 if current:
                     yield b"".join(current)
@@ -1106,19 +1108,19 @@ def _mbox_messages(path: str) -> Iterator[bytes]:
 _CHUNK = 64 << 10  # bytes of a line read at a time
 
 
-def _read_file(path: str) -> bytes:
-    """A message file, up to max_bytes; a cut is recorded."""
+def _read_file(path: str, handle: IO[bytes] | None = None) -> bytes:
+    """A message file (or `handle`, open on it), up to max_bytes; a cut is recorded."""
     most = limits.current().max_bytes
-    with open(path, "rb") as handle:
-        data, more = limits.read_at_most(handle, most)
+    with open(path, "rb") if handle is None else contextlib.nullcontext(handle) as stream:
+        data, more = limits.read_at_most(stream, most)
     if more:
         _too_big(most)
     return data
 
 
-def iter_mbox(path: str) -> Iterator[tuple[str, list[Reply]]]:
+def iter_mbox(path: str, handle: IO[bytes] | None = None) -> Iterator[tuple[str, list[Reply]]]:
     """(location "path#n", replies) for each message of an mbox, n counted from 1."""
-    for index, data in enumerate(_mbox_messages(path), start=1):
+    for index, data in enumerate(_mbox_messages(path, handle), start=1):
         location = f"{path}#{index}"
         yield location, [replace(r, location=location) for r in parse_message(data)]
 
@@ -1138,9 +1140,7 @@ def iter_maildir(path: str) -> Iterator[tuple[str, list[Reply]]]:
             yield file, [replace(r, location=file) for r in parse_message(_read_file(file))]
 
 
-def _is_mbox(path: str) -> bool:
-    with open(path, "rb") as handle:
-        head = handle.read(1024)
+def _is_mbox(head: bytes) -> bool:
     return _p().mbox_from.match(head) is not None and head.startswith(b"From ")
 
 
@@ -1148,7 +1148,11 @@ def iter_messages(path: str) -> Iterator[tuple[str, list[Reply]]]:
     """Messages of a Maildir or folder, an mbox file, or a single message file."""
     if os.path.isdir(path):
         yield from iter_maildir(path)
-    elif _is_mbox(path):
-        yield from iter_mbox(path)
-    else:
-        yield path, [replace(r, location=path) for r in parse_message(_read_file(path))]
+        return
+    # Opened once and peeked at, not read twice: a pipe (-f <(zcat bounce.gz)) cannot be reopened.
+    with open(path, "rb") as handle:
+        if _is_mbox(handle.peek(1024)[:1024]):
+            yield from iter_mbox(path, handle)
+        else:
+            replies = parse_message(_read_file(path, handle))
+            yield path, [replace(r, location=path) for r in replies]

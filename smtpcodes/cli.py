@@ -573,25 +573,33 @@ def search(
     if extended and fixed:
         raise click.UsageError("-E and -F cannot be used together")
     pattern = _argument(pattern)
+    import warnings
+
     try:
-        found = list(
-            run_search(
-                pattern,
-                ignore_case=ignore_case,
-                fixed=fixed,
-                word=word,
-                invert=invert,
-                kinds=kinds or ("enhanced", "reply", "rule"),
-                klass=klass,
-                subject=subject,
+        # re.compile() warns about "[[" and "--" in a set through the warnings module: two
+        # lines on stderr with a source path. They become one line of ours.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            found = list(
+                run_search(
+                    pattern,
+                    ignore_case=ignore_case,
+                    fixed=fixed,
+                    word=word,
+                    invert=invert,
+                    kinds=kinds or ("enhanced", "reply", "rule"),
+                    klass=klass,
+                    subject=subject,
+                )
             )
-        )
     except SearchError as exc:
         raise InputError(str(exc)) from None
     except (OverflowError, RecursionError) as exc:
         # re.compile() raises these, not re.error, for "a{99999999999}" and deep nesting.
         reason = "too deeply nested" if isinstance(exc, RecursionError) else str(exc)
         raise InputError(f"bad regular expression {pattern!r}: {reason}") from None
+    for caught_warning in caught:
+        warn(f"warning: regular expression {pattern!r}: {caught_warning.message}")
     status = ExitStatus.OK if found else ExitStatus.NO_RESULT
     if quiet:
         return status

@@ -16,6 +16,7 @@ the encodings: RFC 2047 words, 8-bit headers, SMTPUTF8 replies, Latin-1 and Shif
 from __future__ import annotations
 
 import contextlib
+import gzip
 import importlib.util
 import io
 import json
@@ -25,13 +26,14 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from smtpcodes import kb
@@ -60,6 +62,7 @@ class Ran:
     status: int
     out: str
     err: str
+    warnings: list[str]  # what Python's warnings module would have printed on stderr
 
 
 def cli(args: list[str], stdin: bytes | None = None, *, stdout_tty: bool = False) -> Ran:
@@ -72,9 +75,21 @@ def cli(args: list[str], stdin: bytes | None = None, *, stdout_tty: bool = False
         stdin_isatty=stdin is None,
         stdout_isatty=stdout_tty,
     )
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with (
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+        warnings.catch_warnings(record=True) as caught,
+    ):
+        warnings.simplefilter("always")
         status = run(args, env)
-    return Ran(int(status), out.getvalue(), err.getvalue())
+    shown = [f"{w.category.__name__}: {w.message}" for w in caught if _shown(w.category)]
+    return Ran(int(status), out.getvalue(), err.getvalue(), shown)
+
+
+def _shown(category: type[Warning]) -> bool:
+    """Whether Python's default filters print this warning (outside __main__)."""
+    quiet = (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning)
+    return not issubclass(category, quiet)
 
 
 # Anything that can drive a terminal: C0 but tab and newline, DEL, C1, line and paragraph
@@ -87,6 +102,7 @@ UNSAFE = re.compile(
 def check(ran: Ran, fmt: str | None = None, columns: int | None = None) -> None:
     """What must hold whatever the input was."""
     assert ran.status in (0, 1, 2), (ran.status, ran.err)
+    assert not ran.warnings, ran.warnings  # a warning is lines on stderr that are not ours
     assert "Traceback" not in ran.err and "internal error" not in ran.err, ran.err
     for line in ran.err.splitlines():
         assert line.startswith("smtpcodes: "), ran.err
@@ -365,6 +381,7 @@ def test_list_filters(klass: str, subject: int, fmt: str) -> None:
 @FUZZ
 @given(emails | any_bytes, st.sampled_from(["auto", "log", "mbox", "email"]))
 def test_scan_stdin_and_files(data: bytes, kind: str) -> None:
+    assume(not data.startswith(CORRUPT_COMPRESSED_IS_A_KNOWN_BUG))
     ran = cli(["scan", "--as", kind, "-"], data)
     check(ran, "jsonl")
     summary = cli(["scan", "--as", kind, "--summary", "--json", "-"], data)
@@ -374,6 +391,30 @@ def test_scan_stdin_and_files(data: bytes, kind: str) -> None:
         Path(folder, "sub").mkdir()
         Path(folder, "sub", "x.eml").write_bytes(data)
         check(cli(["scan", "--as", kind, "--format", "plain", folder]), "plain")
+
+
+# scan decompresses gzip and xz input; a corrupt stream raises zlib.error or lzma.LZMAError, which
+# scan.py's _READ_ERRORS leaves out (found by the property above; scan.py is not ours to change).
+CORRUPT_COMPRESSED_IS_A_KNOWN_BUG = (b"\x1f\x8b", b"\xfd7zXZ\x00")
+
+
+def _flipped(data: bytes, at: int) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
+
+
+@pytest.mark.xfail(reason="scan.py: _READ_ERRORS lacks zlib.error and lzma.LZMAError")
+@pytest.mark.parametrize(
+    "data",
+    [
+        _flipped(gzip.compress(b"x\n" * 100, mtime=0), 10),  # "invalid code lengths set"
+        b"\xfd7zXZ\x00\x00\x00\x00\x00\x00\x00",
+    ],
+    ids=["gzip", "xz"],
+)
+def test_scan_corrupt_compressed_input(data: bytes) -> None:
+    ran = cli(["scan", "-"], data)
+    check(ran)
+    assert ran.status == 2 and "cannot read" in ran.err
 
 
 VOCABULARY = [
@@ -465,6 +506,15 @@ def test_search_bad_regex_is_one_line_and_status_2(pattern: str) -> None:
     assert "bad regular expression" in ran.err
 
 
+def test_regex_warnings_are_one_line_of_ours() -> None:
+    # re.compile() warns about "[[" through the warnings module: two lines with a source path.
+    ran = cli(["search", "-c", "[[:alpha:]]"])
+    check(ran)
+    assert ran.err == (
+        "smtpcodes: warning: regular expression '[[:alpha:]]': Possible nested set at position 1\n"
+    )
+
+
 def test_undecodable_argument_under_a_strict_utf8_stdout() -> None:
     # A terminal whose locale is en_US.UTF-8 gives Python a strict stdout; "\xff" in argv used to
     # travel as a lone surrogate to the output and end in UnicodeEncodeError.
@@ -489,6 +539,29 @@ def test_latin1_terminal_does_not_crash() -> None:
     )
     assert r.returncode == 0, r.stderr
     assert b"Traceback" not in r.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+@pytest.mark.parametrize("kind", ["email", "mbox"])
+def test_a_pipe_is_read_once(tmp_path: Path, kind: str) -> None:
+    # explain -f <(zcat bounce.eml.gz): the mbox check used to read the head and reopen the file.
+    import threading
+
+    fixture = "bounces.mbox" if kind == "mbox" else "../parse/dsn.eml"
+    data = (REPO / "tests" / "fixtures" / "scan" / fixture).read_bytes()
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with open(fifo, "wb") as f:
+            f.write(data)
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    ran = cli(["explain", "-f", str(fifo), "--format", "jsonl"])
+    writer.join()
+    check(ran, "jsonl")
+    assert ran.status == 0 and ran.out.count("\n") >= 2, ran.err
 
 
 def test_a_bug_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
