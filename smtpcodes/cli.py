@@ -233,7 +233,8 @@ class _Cuts:
     def finish(self) -> None:
         hidden = self.report.total - self.shown
         if hidden > 0:
-            warn(f"{hidden:,} more input{'s' if hidden != 1 else ''} cut by the limits, not named")
+            cuts = "cut" if hidden == 1 else "cuts"
+            warn(f"{hidden:,} more {cuts} by the limits, not named one by one")
 
 
 CUTS_SHOWN = 20

@@ -834,7 +834,8 @@ def _parse_log(text: str) -> list[Reply]:
 def parse_reply_text(text: str) -> list[Reply]:
     """Replies in prose, pasted replies and DSN fields; one code-less Reply if none has a code."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if any(_p().dsn_field.match(line) for line in lines):
+    field = _p().dsn_field
+    if any(field.match(line) for line in lines if ":" in line):
         dsn = dsn_replies(lines)
         if dsn:
             return dsn
@@ -871,7 +872,8 @@ def scan_units(lines: Sequence[str], origin: str = "reply", light: bool = False)
             break
         line = lines[i]
         if not line or line.isspace():
-            context = _Context()
+            if not context.empty:
+                context = _Context()
             i += 1
             continue
         m = _reply_start(line)

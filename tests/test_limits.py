@@ -292,7 +292,7 @@ def test_many_cuts_are_named_up_to_twenty(tmp_path: Path) -> None:
     ran = cli(["explain", "-f", str(tmp_path / "maildir"), "--max-bytes", str(len(BOUNCE))])
     lines = ran.err.splitlines()
     assert ran.status == 1 and len(lines) == 21
-    assert lines[-1] == "smtpcodes: 10 more inputs cut by the limits, not named"
+    assert lines[-1] == "smtpcodes: 10 more cuts by the limits, not named one by one"
 
 
 def test_validate_max_bytes_and_max_items() -> None:
