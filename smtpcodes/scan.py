@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import functools
 import io
+import lzma
 import os
 import re
+import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, cast
@@ -227,25 +229,34 @@ def normalize_reason(text: str, limit: int = 200) -> str:
     addresses, and ids (words with seven digits or more, or long words with four: queue and
     session ids, timestamps, sizes). Short codes such as OFR005_104 or 5.7.26 stay.
     """
-    # Word by word with cheap tests first: a regex over the whole text costs several times more.
-    addr, ip = _reason_patterns()
-    out: list[str] = []
-    size = 0
-    for word in text.split():
-        if "@" in word:
-            word = addr.sub("<address>", word)
-        elif not word.isalpha():
-            digits = len(word) - len(word.translate(_NO_DIGITS))
-            if digits >= 4 and ("." in word or ":" in word):
-                word = ip.sub("<ip>", word)
-                digits = len(word) - len(word.translate(_NO_DIGITS))
-            if digits >= 7 or (digits >= 4 and len(word) >= 16):
-                word = "<id>"
-        out.append(word)
-        size += len(word) + 1
-        if size > limit:
-            break
-    return " ".join(out)[:limit]
+    # No word comes out empty, so the first `limit` words fill `limit` characters. Most words
+    # are ones seen before that stay as they are: a set lookup each.
+    words = text.split(None, limit)[:limit]
+    stable = _STABLE_WORDS
+    return " ".join([w if w in stable else _reason_word(w) for w in words])[:limit]
+
+
+# Words normalize_reason keeps unchanged; bounded, as the words of a log are a small vocabulary.
+_STABLE_WORDS: set[str] = set()
+_STABLE_MAX = 50_000
+
+
+def _reason_word(word: str) -> str:
+    if "@" in word:
+        addr, _ = _reason_patterns()
+        return addr.sub("<address>", word)
+    kept = word
+    if not word.isalpha():
+        digits = len(word) - len(word.translate(_NO_DIGITS))
+        if digits >= 4 and ("." in word or ":" in word):
+            _, ip = _reason_patterns()
+            kept = ip.sub("<ip>", word)
+            digits = len(kept) - len(kept.translate(_NO_DIGITS))
+        if digits >= 7 or (digits >= 4 and len(kept) >= 16):
+            return "<id>"
+    if kept == word and len(_STABLE_WORDS) < _STABLE_MAX:
+        _STABLE_WORDS.add(word)
+    return kept
 
 
 @dataclass
@@ -401,7 +412,14 @@ class _ReadError(Exception):
     """A stream that failed part-way (truncated gzip, I/O error): the rest of that input is lost."""
 
 
-_READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, ValueError)
+# zlib.error and lzma.LZMAError are what a corrupt gzip or xz stream raises part-way through.
+_READ_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    ValueError,
+    zlib.error,
+    lzma.LZMAError,
+)
 
 
 def _readable(stream: IO[bytes]) -> IO[bytes]:
