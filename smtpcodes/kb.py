@@ -1072,6 +1072,18 @@ def match_rules(text: str) -> list[RuleMatch]:
     Matching is case-insensitive and runs on :func:`normalize_text` of the text; ``matched`` is
     taken from that normalised text.
     """
+    # Mail logs repeat the same replies word for word all day: short texts are matched once.
+    if len(text) <= 1000:
+        return list(_matches(text))
+    return _match_rules(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _matches(text: str) -> tuple[RuleMatch, ...]:
+    return tuple(_match_rules(text))
+
+
+def _match_rules(text: str) -> list[RuleMatch]:
     norm = normalize_text(text)
     if not norm:
         return []
@@ -1081,7 +1093,9 @@ def match_rules(text: str) -> list[RuleMatch]:
     by_word = m.by_word
     # The set intersection runs in C: most of a text's words anchor no rule.
     for word in by_word.keys() & set(_rx(_WORD).findall(low)):
-        candidates.update(index for literal, index in by_word[word] if literal in low)
+        for literal, index in by_word[word]:
+            if literal in low:
+                candidates.add(index)
     all_rules = rules()
     found: list[tuple[int, RuleMatch]] = []
     for index in candidates:

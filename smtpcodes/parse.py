@@ -1210,6 +1210,20 @@ def _stamp(line: str) -> str | None:
     return m.group(0) if m else None
 
 
+def _analyse_detail(detail: str, origin: str) -> Reply:
+    """analyse() of the reply a log line quotes, without the line (_log_reply adds the line's
+    own fields). A day of logs repeats the same replies word for word (a host's deferral,
+    retried all day), so short ones are read once; the cache holds at most about 2 MB."""
+    if len(detail) > 1000:
+        return analyse(detail, origin, raw="")
+    return _analysed(detail, origin)
+
+
+@functools.lru_cache(maxsize=1024)
+def _analysed(detail: str, origin: str) -> Reply:
+    return analyse(detail, origin, raw="")
+
+
 def _log_reply(
     base: Reply,
     line: str,
@@ -1248,7 +1262,7 @@ def _postfix(line: str) -> Reply | None:
     if sm is None or to is None:
         return None
     status, detail = sm.group(1), sm.group(2) or ""
-    reply = analyse(detail, "postfix", raw=line) if detail else Reply(text="", raw=line)
+    reply = _analyse_detail(detail, "postfix") if detail else Reply(text="", raw=line)
     host, ip = reply.remote_host, reply.remote_ip
     relay = _field(p.pf_relay, "relay=", line)
     if relay is not None and host is None and ip is None:
@@ -1281,7 +1295,7 @@ def _postfix_reject(line: str) -> Reply | None:
     detail = m.group(4)
     cut = detail.find("; from=<")
     recipient = _field(p.pf_to, "to=<", detail[cut:]) if cut >= 0 else None
-    reply = analyse(detail[:cut] if cut >= 0 else detail, "postfix", raw=line)
+    reply = _analyse_detail(detail[:cut] if cut >= 0 else detail, "postfix")
     command = {"RCPT": "RCPT TO", "MAIL": "MAIL FROM", "CONNECT": "connect"}.get(
         m.group(1), m.group(1)
     )
@@ -1315,7 +1329,7 @@ def _exim(line: str) -> Reply | None:
     else:
         colon = rest.find(": ")
         detail = rest[colon + 2 :] if colon >= 0 else rest.strip()
-    reply = analyse(detail, "exim", raw=line) if detail else Reply(text="", raw=line)
+    reply = _analyse_detail(detail, "exim") if detail else Reply(text="", raw=line)
     host, ip = reply.remote_host, reply.remote_ip
     hm = _field(p.exim_host, "H=", rest)
     if hm is not None and host is None and ip is None:
@@ -1358,7 +1372,7 @@ def _sendmail(line: str) -> Reply | None:
         status = "queued"
     else:
         status = "bounced"
-    reply = analyse(detail, "sendmail", raw=line) if detail else Reply(text="", raw=line)
+    reply = _analyse_detail(detail, "sendmail") if detail else Reply(text="", raw=line)
     host, ip = reply.remote_host, reply.remote_ip
     relay = _field(p.sm_relay, "relay=", line)
     if relay is not None and host is None and ip is None:

@@ -20,9 +20,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smtpcodes import diagnose, kb, parse
+from smtpcodes import scan as scan_module
 from smtpcodes.diagnose import Verdict, diagnose_reply
 from smtpcodes.parse import Reply
-from smtpcodes.scan import ScanRecord, Summary, scan
+from smtpcodes.scan import ScanRecord, Summary, normalize_reason, scan
 
 
 def _gen_logs() -> ModuleType:
@@ -148,3 +149,58 @@ def test_in_reply_to_as_the_plain_pattern(text: str) -> None:
     assert (found[:2] if found else None) == (m.span() if m else None)
     if found is not None and m is not None:
         assert found[2] == parse.find_command(m.group(0))
+
+
+def _normalize_reason_word_by_word(text: str, limit: int = 200) -> str:
+    """normalize_reason as first written, one word at a time: the reference for the fast one."""
+    addr, ip = scan_module._reason_patterns()
+    no_digits = str.maketrans("", "", "0123456789")
+    out: list[str] = []
+    size = 0
+    for word in text.split():
+        if "@" in word:
+            word = addr.sub("<address>", word)
+        elif not word.isalpha():
+            digits = len(word) - len(word.translate(no_digits))
+            if digits >= 4 and ("." in word or ":" in word):
+                word = ip.sub("<ip>", word)
+                digits = len(word) - len(word.translate(no_digits))
+            if digits >= 7 or (digits >= 4 and len(word) >= 16):
+                word = "<id>"
+        out.append(word)
+        size += len(word) + 1
+        if size > limit:
+            break
+    return " ".join(out)[:limit]
+
+
+_REASON_WORDS = st.sampled_from(
+    [
+        "User",
+        "unknown",
+        "a@b.example",
+        "<x.1@y.org>:",
+        "[192.0.2.1]",
+        "2001:db8::1",
+        "5.7.26",
+        "1763620000",
+        "gj2q451x0wwkh-k7lcql4bsiBJdBpK.42",
+        "(S3150)",
+        "OFR005_104",
+        "é",
+        "-",
+        "\u2028",
+    ]
+)
+
+
+@given(
+    words=st.lists(st.one_of(_REASON_WORDS, st.text(max_size=12)), max_size=30),
+    sep=st.sampled_from([" ", "  ", "\t", "\n", "\x1c"]),
+    limit=st.sampled_from([0, 1, 5, 20, 200]),
+)
+def test_normalize_reason_as_word_by_word(words: list[str], sep: str, limit: int) -> None:
+    text = sep.join(words)
+    assert normalize_reason(text, limit) == _normalize_reason_word_by_word(text, limit)
+    # Twice: the second time the words it kept are remembered.
+    assert normalize_reason(text, limit) == _normalize_reason_word_by_word(text, limit)
