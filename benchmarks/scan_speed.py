@@ -11,18 +11,29 @@
    Target: 1,200 msg/s (twice Sisimai's ~600 msg/s on these machines).
 3. Peak RSS (ru_maxrss of the child) of `smtpcodes scan BIG --summary --json` on a generated log of
    --rss-size MB (default 100). Target: under 80 MB on a 1 GB log.
+4. With --breakdown, where a log line's time goes: microseconds per noise line and, per failure
+   line, reading it (parse_log_line), diagnosing it (a first sight and a repeat) and counting it
+   in the summary, and the lines per second those costs allow.
+
+Children run as an installed package does, from compiled bytecode: PYTHONDONTWRITEBYTECODE is
+dropped and the bytecode goes to a temporary PYTHONPYCACHEPREFIX, written by a first, unmeasured
+run. Without it every start compiles the package (and, here, parts of the standard library).
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TextIO
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
@@ -34,7 +45,8 @@ if str(HERE) not in sys.path:
 
 from gen_logs import write_log  # noqa: E402
 
-from smtpcodes.scan import Summary, scan  # noqa: E402
+from smtpcodes.parse import Reply  # noqa: E402
+from smtpcodes.scan import ScanRecord, Summary, scan  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "set-of-emails"
 
@@ -77,10 +89,15 @@ def repeated(paths: list[str], repeat: int) -> tuple[Summary, float, float, floa
     return summary, times[0], warm[0], warm[len(warm) // 2]
 
 
+PYCACHE = tempfile.mkdtemp(prefix="smtpcodes-bench-pycache-")
+atexit.register(shutil.rmtree, PYCACHE, ignore_errors=True)
+
+
 def child(args: list[str], stdout: int | None = subprocess.DEVNULL) -> tuple[int, float, float]:
     """Run `python -m smtpcodes ARGS`: (exit status, seconds, peak RSS in MB)."""
     pythonpath = os.pathsep.join(p for p in (os.environ.get("PYTHONPATH"), str(ROOT)) if p)
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": pythonpath}
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": pythonpath, "PYTHONPYCACHEPREFIX": PYCACHE}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -96,6 +113,79 @@ def child(args: list[str], stdout: int | None = subprocess.DEVNULL) -> tuple[int
     # ru_maxrss is in kilobytes on Linux, bytes on macOS.
     rss = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
     return proc.returncode, seconds, rss
+
+
+def per_call(
+    function: Callable[[Any], object],
+    items: list[Any],
+    repeat: int = 3,
+    reset: Callable[[], object] | None = None,
+) -> float:
+    """Microseconds per item, best of `repeat` passes (CPU time: other processes count less);
+    `reset` runs before each pass (to empty caches, so each pass sees what a scan sees)."""
+    best = float("inf")
+    for _ in range(repeat):
+        if reset is not None:
+            reset()
+        start = time.process_time()
+        for item in items:
+            function(item)
+        best = min(best, time.process_time() - start)
+    return 1e6 * best / max(len(items), 1)
+
+
+def breakdown(log: str, out: TextIO) -> None:
+    """Where a log line's time goes, stage by stage, and the lines/s those costs allow."""
+    from smtpcodes import diagnose, kb, parse
+
+    with open(log, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    replies = [parse.parse_log_line(line) for line in lines]
+    failing = [
+        (line, reply)
+        for line, reply in zip(lines, replies, strict=True)
+        if reply is not None and reply.log_status not in ("sent", "=>", "->", "*>")
+    ]
+    noise = [line for line, reply in zip(lines, replies, strict=True) if reply is None][:100_000]
+    fail_lines = [line for line, _ in failing]
+    fail_replies = [reply for _, reply in failing]
+    records = []
+    for reply in fail_replies:
+        verdict = diagnose.diagnose_reply(reply)
+        if verdict is not None:
+            records.append(ScanRecord(verdict, "failed", log, 1))
+
+    def empty_caches() -> None:
+        parse._analysed.cache_clear()
+        kb._matches.cache_clear()
+        diagnose._VERDICTS.clear()
+
+    def uncached(reply: Reply) -> object:
+        return diagnose._diagnose(reply, kb._match_rules(reply.text) if reply.text else [])
+
+    def uncached_read(line: str) -> object:
+        parse._analysed.cache_clear()
+        return parse.parse_log_line(line)
+
+    read_noise = per_call(lambda line: "status=" in line or parse.parse_log_line(line), noise)
+    read = per_call(parse.parse_log_line, fail_lines, reset=empty_caches)
+    read_all = per_call(uncached_read, fail_lines)
+    diagnosed = per_call(diagnose.diagnose_reply, fail_replies, reset=empty_caches)
+    full = per_call(uncached, fail_replies)
+    matched = per_call(kb._match_rules, [r.text for r in fail_replies])
+    counted = per_call(Summary().add, records, repeat=1)
+    share = len(failing) / max(len(lines), 1)
+    per_line = (1 - share) * read_noise + share * (read + diagnosed + counted)
+    out.write(
+        f"\nwhere a line's time goes (us per line, CPU time, {len(failing):,} failure lines):\n"
+        f"  noise line (tested, skipped): {read_noise:.1f}\n"
+        f"  failure line: read {read:.1f} as scanned ({read_all:.1f} when its reply text is"
+        f" new), diagnose {diagnosed:.1f}\n"
+        f"    as scanned ({full:.1f} uncached, of which rule matching {matched:.1f}),"
+        f" summary {counted:.1f}\n"
+        f"  => about {1e6 / per_line:,.0f} lines/s from these stages alone"
+        f" ({100 * share:.1f}% failure lines), before reading and decoding the file\n"
+    )
 
 
 def corpus_paths(corpus: Path) -> list[str]:
@@ -115,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=4, help="library runs (first is cold)")
     parser.add_argument("--skip-rss", action="store_true", help="skip the peak RSS run")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--breakdown", action="store_true", help="time each stage of a log line")
     args = parser.parse_args(argv)
     out = sys.stdout
     out.write(machine() + "\n")
@@ -134,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
             f"  library scan+summary: best {n / best:,.0f} lines/s, median {n / median:,.0f},"
             f" first run {n / cold:,.0f} ({args.repeat} runs)\n"
         )
+        child(["explain", "550"])  # writes the bytecode the measured runs use
         status, seconds, rss = child(["scan", log, "--summary", "--json"])
         out.write(
             f"  smtpcodes scan --summary --json: {seconds:.2f} s = {lines / seconds:,.0f} lines/s"
@@ -145,6 +237,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"  smtpcodes scan --format jsonl >/dev/null: {seconds:.2f} s ="
                 f" {lines / seconds:,.0f} lines/s (exit {status}, peak RSS {rss:.0f} MB)\n"
             )
+
+        if args.breakdown:
+            breakdown(log, out)
 
         if (args.corpus / "maildir").is_dir():
             paths = corpus_paths(args.corpus)
