@@ -322,6 +322,19 @@ def find_host(text: str, last: bool = False) -> tuple[str | None, str | None]:
 
     With `last`, the last one named wins: in a transcript the host nearest the reply is its own.
     """
+    # What a log line says before the reply ("host mx[192.0.2.1] said:") is the same for every
+    # line that host answered: short fragments are read once.
+    if len(text) <= 300:
+        return _find_host_cached(text, last)
+    return _find_host(text, last)
+
+
+@functools.lru_cache(maxsize=1024)
+def _find_host_cached(text: str, last: bool) -> tuple[str | None, str | None]:
+    return _find_host(text, last)
+
+
+def _find_host(text: str, last: bool) -> tuple[str | None, str | None]:
     low = text.lower()
     if not any(hint in low for hint in _HOST_HINTS):
         return None, None
@@ -521,7 +534,9 @@ def _strip_prefixes(body: str, code: str, enhanced: str | None) -> str:
 @functools.lru_cache(maxsize=256)
 def _prefix_pattern(code: str, enhanced: str | None) -> re.Pattern[str]:
     enh = re.escape(enhanced) + r"\s" if enhanced else ""
-    return re.compile(rf"(?:^|(?<=\s)){code}(?:-|\s)\s{{0,3}}(?:{enh})?")
+    # The code at the start or after a space: the pattern starts with the code itself, a literal
+    # the engine skips ahead to, and looks behind it for what must not precede it.
+    return re.compile(rf"{code}(?<!\S{code})(?:-|\s)\s{{0,3}}(?:{enh})?")
 
 
 def analyse(
