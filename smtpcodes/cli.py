@@ -177,12 +177,16 @@ _LIMIT_OPTIONS = {
 }
 
 
-def limit_options(*names: str) -> Callable[[F], F]:
-    """Options that change smtpcodes.limits; whatever a limit cuts is named on stderr, exit 1."""
+def limit_options(*names: str, texts: dict[str, str] | None = None) -> Callable[[F], F]:
+    """Options that change smtpcodes.limits; whatever a limit cuts is named on stderr.
+
+    `texts` replaces the help of some options, for a command that applies them differently.
+    """
 
     def decorate(f: F) -> F:
         for name in reversed(names):
             flag, key, kind, text = _LIMIT_OPTIONS[name]
+            text = (texts or {}).get(name, text)
             f = click.option(
                 flag,
                 key,
@@ -715,6 +719,17 @@ PROBLEMS_SHOWN = 20  # problems named on stderr one by one; the rest are counted
     show_default=True,
     help="What the files are; auto tells logs, mbox files and emails apart by their first lines.",
 )
+@limit_options(
+    "bytes",
+    "line",
+    "parts",
+    "items",
+    texts={
+        "bytes": "Read at most SIZE bytes of each email (default 1M); logs are read whole.",
+        "line": "Read at most SIZE bytes of a log line (default 64K).",
+        "items": "Report at most N recipients per email (default 1000).",
+    },
+)
 @output_options(("jsonl", "json", "table", "plain"))
 def scan(
     paths: tuple[str, ...],
@@ -731,8 +746,10 @@ def scan(
     object per failure, as it is found (JSON Lines, the default in a pipe; interrupting leaves
     complete lines), or with --summary the counts by category, class, provider and recipient
     domain, and the top reasons. At a terminal the default is the summary table. Problems go to
-    stderr. Exit 0 when something was scanned, 1 when nothing recognisable was found, 2 when an
-    input could not be read (the others are still scanned).
+    stderr, and so does anything a limit cut (--max-line for a log line; --max-bytes, --max-parts
+    and --max-items for each message), whose start is still diagnosed. Exit 0 when something was
+    scanned, 1 when nothing recognisable was found, 2 when an input could not be read (the others
+    are still scanned).
 
     \b
     Examples:
@@ -760,6 +777,7 @@ def scan(
         summary=summary,
         stdin=env.stdin,
         progress=status_line.update if status_line else None,
+        limits=_limits(),
     )
     try:
         if records and out.fmt == "json":

@@ -3,9 +3,10 @@
 Bounce text is written by strangers. A 200 MB line, a message of 10,000 MIME parts or a mailbox of
 a million messages must neither exhaust memory nor run for minutes, so every reader stops at a
 limit. Nothing is cut silently: each cut is recorded in the :class:`Report` of the
-:func:`applied` block around the call, and the command line prints one line on stderr for it and
-exits 1 (some input gave nothing: the part not read). The defaults are the constants below; the
-commands take ``--max-bytes``, ``--max-line``, ``--max-parts`` and ``--max-items``.
+:func:`applied` block around the call, and the command line prints one line on stderr for it
+(``explain`` and ``validate`` then exit 1: some input gave nothing, the part not read; ``scan``
+counts it as a problem of kind "cut"). The defaults are the constants below; the commands take
+``--max-bytes``, ``--max-line``, ``--max-parts`` and ``--max-items``.
 
     >>> from smtpcodes import limits
     >>> from smtpcodes.parse import parse_text

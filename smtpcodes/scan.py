@@ -24,6 +24,8 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, cast
 
+from smtpcodes import limits as limits_module
+from smtpcodes.limits import Limits
 from smtpcodes.parse import ADDR, Reply, detect_kind, parse_log_line
 
 if TYPE_CHECKING:
@@ -45,8 +47,6 @@ __all__ = [
 KINDS = ("auto", "log", "mbox", "email")
 
 STDIN = "-"
-MAX_LINE = 1 << 20  # a longer log line is a problem, skipped without holding it in memory
-MAX_MESSAGE = 32 << 20  # an email is parsed from at most this many bytes (its start: the DSN parts)
 PROGRESS_EVERY = 4096  # lines between calls to the progress callback
 _HEAD_LINES = 60  # lines read to decide whether an input is an email
 
@@ -123,8 +123,9 @@ class ScanProblem:
     """A line, message or path that could not be read or diagnosed; counted, never fatal.
 
     kind is "unreadable" (a path or stream that could not be opened or read to its end),
-    "malformed" (a line that looks like a delivery but is not one, an over-long line), "error" (a
-    parser raised) or "unrecognised" (a failure or bounce with no code and no known text).
+    "malformed" (a line that looks like a delivery but is not one), "error" (a parser raised),
+    "unrecognised" (a failure or bounce with no code and no known text) or "cut" (a limit of
+    :class:`smtpcodes.limits.Limits` cut a line or a message; what was read is still diagnosed).
     """
 
     file: str
@@ -287,6 +288,7 @@ class Summary:
         self.other = 0  # neither: auto-replies, feedback reports, Sendmail "queued"
         self.problems = 0
         self.unreadable = 0
+        self.cut = 0  # problems that are cuts by the limits (the rest was still read)
         self.by_category = BoundedCounter(capacity)
         self.by_class = BoundedCounter(capacity)
         self.by_provider = BoundedCounter(capacity)
@@ -309,6 +311,8 @@ class Summary:
             self.problems += 1
             if item.unreadable:
                 self.unreadable += 1
+            elif item.kind == "cut":
+                self.cut += 1
             if len(self.problem_examples) < self._examples:
                 self.problem_examples.append(item)
             return
@@ -390,6 +394,7 @@ class Summary:
             "other": self.other,
             "problems": self.problems,
             "unreadable": self.unreadable,
+            "cut": self.cut,
         }
 
     def to_json(self, limit: int | None = None, reasons: int = 20) -> dict[str, object]:
@@ -443,9 +448,9 @@ def _readable(stream: IO[bytes]) -> IO[bytes]:
     return cast(IO[bytes], buffered)
 
 
-def _lines(stream: IO[bytes]) -> Iterator[bytes]:
-    """Lines of at most MAX_LINE bytes; a read error becomes _ReadError."""
-    readline = functools.partial(stream.readline, MAX_LINE)
+def _lines(stream: IO[bytes], most: int) -> Iterator[bytes]:
+    """Lines in pieces of at most `most` bytes; a read error becomes _ReadError."""
+    readline = functools.partial(stream.readline, most)
     try:
         yield from iter(readline, b"")
     except _READ_ERRORS as exc:
@@ -461,11 +466,12 @@ def _reason(exc: BaseException) -> str:
 _HEADER = re.compile(rb"[!-9;-~]{1,76}:")
 
 
-def _sniff(stream: IO[bytes]) -> tuple[str, list[bytes]]:
-    """What an input is ("mbox", "email" or "log"), and the lines read to decide."""
+def _sniff(stream: IO[bytes], most: int) -> tuple[str, list[bytes]]:
+    """What an input is ("mbox", "email" or "log"), and the lines (pieces of at most `most` bytes)
+    read to decide."""
     head: list[bytes] = []
     while len(head) < _HEAD_LINES:
-        line = stream.readline(MAX_LINE)
+        line = stream.readline(most)
         if not line:
             break
         head.append(line)
@@ -519,6 +525,7 @@ def _outcome(reply: Reply, verdict: Verdict | None) -> str:
 class _Scanner:
     kind: str
     summary: Summary
+    limits: Limits
     stdin: IO[bytes] | None
     progress: Callable[[str], None] | None
 
@@ -567,17 +574,19 @@ class _Scanner:
         data = b""
         try:
             if kind == "auto":
-                kind, head = _sniff(stream)
+                kind, head = _sniff(stream, self.limits.max_line)
             if kind == "email":
+                # One byte more than the limit tells parse_message that the message was cut.
                 data = b"".join(head)
-                data += stream.read(max(0, MAX_MESSAGE - len(data)))
+                data += limits_module.read_at_most(stream, self.limits.max_bytes + 1 - len(data))[0]
         except _READ_ERRORS as exc:
             yield self.unreadable(name, f"read error: {_reason(exc)}")
             return
         if kind == "email":
             yield from self.message(name, None, None, data)
             return
-        lines = _chain(head, _lines(stream)) if head else _lines(stream)
+        pieces = _lines(stream, self.limits.max_line)
+        lines = _chain(head, pieces) if head else pieces
         try:
             if kind == "mbox":
                 yield from self.mbox(name, lines)
@@ -630,17 +639,25 @@ class _Scanner:
         progress = self.progress
         number = 0
         counted = 0
-        skipping = False  # inside an over-long line
+        most = self.limits.max_line
+        skipping = False  # inside the rest of an over-long line
         try:
             for raw in lines:
                 if skipping:
                     skipping = not raw.endswith(b"\n")
                     continue
                 number += 1
-                if len(raw) >= MAX_LINE and not raw.endswith(b"\n"):
+                if len(raw) >= most and not raw.endswith(b"\n"):
+                    # The start of the line holds what a delivery line says (recipient, status,
+                    # the reply's code): it is read; the rest is skipped without being held.
                     skipping = True
-                    yield self.problem(name, number, f"line longer than {MAX_LINE} bytes, skipped")
-                    continue
+                    yield self.problem(
+                        name,
+                        number,
+                        f"a line longer than {most:,} bytes; only the first {most:,} were read "
+                        "(--max-line)",
+                        "cut",
+                    )
                 if progress is not None and number % PROGRESS_EVERY == 0:
                     summary.lines += number - counted
                     counted = number
@@ -717,6 +734,9 @@ class _Scanner:
         """Messages split on "From " lines after a blank line (or at the start), as mboxo/mboxrd."""
         current: list[bytes] = []
         size = 0
+        # One byte more than the limit tells parse_message that the message was cut; the rest of
+        # a huge message is skipped without being held.
+        most = self.limits.max_bytes + 1
         start = 1
         index = 0
         previous_blank = True
@@ -728,8 +748,8 @@ class _Scanner:
                 current = []
                 size = 0
                 start = number
-            elif size < MAX_MESSAGE:
-                current.append(line)
+            elif size < most:
+                current.append(line[: most - size])
                 size += len(line)
             previous_blank = line in (b"\n", b"\r\n")
         if current and any(line.strip() for line in current):
@@ -746,10 +766,13 @@ class _Scanner:
         if self.progress is not None and summary.messages % 64 == 0:
             self.progress(name)
         try:
-            replies = parse_message(data)
+            with limits_module.applied(self.limits) as report:
+                replies = parse_message(data)
         except Exception as exc:
             yield self.problem(name, line, f"{type(exc).__name__}: {exc}", "error", index)
             return
+        for cut in report.cuts:
+            yield self.problem(name, line, cut.message, "cut", index)
         for reply in replies:
             try:
                 item = self.delivery(reply, name, line, index)
@@ -770,6 +793,7 @@ def scan(
     summary: Summary | None = None,
     stdin: IO[bytes] | None = None,
     progress: Callable[[str], None] | None = None,
+    limits: Limits | None = None,
 ) -> Generator[ScanItem, None, None]:
     """Every failed or deferred delivery in the inputs, as it is found, and every problem met.
 
@@ -777,11 +801,17 @@ def scan(
     process's standard input). `kind` forces how files are read: "log", "mbox" or "email"; "auto"
     decides from each input's first lines. `summary`, when given, is fed every line, delivery,
     record and problem. `progress` is called with the current input's name every few thousand lines
-    and every few dozen messages.
+    and every few dozen messages. `limits` (default: those in force, see smtpcodes.limits) bound
+    what one line or one message may cost: max_line bytes of a log line, max_bytes of a message,
+    max_parts MIME parts, max_depth levels and max_items recipients per message. Every cut is a
+    ScanProblem of kind "cut"; what was read is still diagnosed.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-    scanner = _Scanner(kind, summary if summary is not None else Summary(), stdin, progress)
+    chosen = limits if limits is not None else limits_module.current()
+    with limits_module.applied(chosen):  # raises ValueError for a limit below 1
+        pass
+    scanner = _Scanner(kind, summary if summary is not None else Summary(), chosen, stdin, progress)
     return scanner.paths(paths)
 
 

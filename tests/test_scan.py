@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import Invoke
 
+from smtpcodes import limits
 from smtpcodes import scan as scan_module
+from smtpcodes.limits import Limits
 from smtpcodes.parse import parse_log_line
 from smtpcodes.scan import (
     BoundedCounter,
@@ -127,13 +129,28 @@ def test_a_parser_that_raises_is_a_problem_not_fatal(monkeypatch: pytest.MonkeyP
     assert len(records) == 3 and summary.problems == 2
 
 
-def test_an_overlong_line_is_skipped_and_numbering_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scan_module, "MAX_LINE", 64)
-    data = b"x" * 300 + b"\n" + (FIXTURES / "sendmail.log").read_bytes()
+def test_an_overlong_line_is_cut_read_and_numbering_goes_on() -> None:
+    line = (FIXTURES / "postfix.log").read_bytes().splitlines(keepends=True)[5]
+    assert b"alice@gmail.com" in line  # a bounce: its start says who, and the code
+    data = line[:-1] + b" " + b"x" * 300 + b"\n" + (FIXTURES / "sendmail.log").read_bytes()
+    records, problems, summary = _scan("-", stdin=io.BytesIO(data), limits=Limits(max_line=250))
+    assert [(p.line, p.kind) for p in problems] == [(1, "cut")]
+    assert "longer than 250 bytes; only the first 250 were read (--max-line)" in problems[0].reason
+    assert (records[0].line, records[0].recipient) == (1, "alice@gmail.com")
+    assert [r.line for r in records[1:]] == [3, 5]  # the sendmail lines, numbered after it
+    assert summary.cut == 1 and summary.totals()["cut"] == 1
+
+
+def test_the_default_line_limit_is_the_one_explain_uses() -> None:
+    data = b"x" * (limits.MAX_LINE + 10) + b"\n"
     _, problems, summary = _scan("-", stdin=io.BytesIO(data))
-    assert [(p.line, p.kind) for p in problems][:1] == [(1, "malformed")]
-    assert "longer than" in problems[0].reason
-    assert summary.lines >= 5
+    assert [(p.line, p.kind) for p in problems] == [(1, "cut")]
+    assert summary.lines == 1
+
+
+def test_bad_limits_are_a_value_error() -> None:
+    with pytest.raises(ValueError, match="max_bytes"):
+        scan([POSTFIX], limits=Limits(max_bytes=0))
 
 
 def test_gzip_log_and_stdin(tmp_path: Path) -> None:
@@ -324,6 +341,7 @@ def test_summary_counts() -> None:
         "other": 1,
         "problems": 1,
         "unreadable": 0,
+        "cut": 0,
     }
     assert sum(data["by_category"].values()) == 12  # type: ignore[attr-defined]
     assert data["by_class"] == {"permanent": 7, "transient": 5}
@@ -381,6 +399,75 @@ def test_summary_memory_is_bounded() -> None:
         summary._add_reason(records[0], records[0].verdict, records[0].verdict.reply)
     assert len(summary.by_domain.counts) < 100
     assert summary.by_domain.total() == 5000
+
+
+def _bounce_with_parts(parts: int, filler: int = 0) -> bytes:
+    """A DSN for kim@gmail.com followed by `parts` text parts and `filler` bytes of attachment."""
+    dsn = (Path(MAILDIR) / "cur" / "1700000001.M1P1.mail").read_bytes()
+    assert b"multipart/report" in dsn
+    boundary = dsn.split(b'boundary="', 1)[1].split(b'"', 1)[0]
+    extra = b"".join(
+        b"--" + boundary + b"\nContent-Type: text/plain\n\npart %d\n" % i for i in range(parts)
+    )
+    if filler:
+        extra += b"--" + boundary + b"\nContent-Type: text/plain\n\n" + b"y" * filler + b"\n"
+    closing = b"--" + boundary + b"--"
+    return dsn.replace(closing, extra + closing)
+
+
+def test_a_big_message_is_cut_and_still_diagnosed(tmp_path: Path) -> None:
+    big = tmp_path / "big.eml"
+    big.write_bytes(_bounce_with_parts(0, filler=50_000))
+    mbox = tmp_path / "box.mbox"
+    mbox.write_bytes(b"From a@b Sat Jan  1 00:00:00 2026\n" + big.read_bytes() + b"\n")
+    for path, message in ((big, None), (mbox, 1)):
+        records, problems, summary = _scan(str(path), limits=Limits(max_bytes=20_000))
+        assert [r.recipient for r in records] == ["kim@gmail.com"], path
+        assert [(p.kind, p.message) for p in problems] == [("cut", message)]
+        assert "only its first 20,000 were read (--max-bytes)" in problems[0].reason
+        assert summary.cut == 1
+    records, problems, _ = _scan(str(big))  # the default limit, 1 MiB, leaves it whole
+    assert not problems and len(records) == 1
+
+
+def test_an_mbox_keeps_only_what_it_reads_of_a_huge_message(tmp_path: Path) -> None:
+    mbox = tmp_path / "box.mbox"
+    with mbox.open("wb") as out:
+        out.write(b"From a@b Sat Jan  1 00:00:00 2026\n" + _bounce_with_parts(0))
+        out.write((b"z" * 1000 + b"\n") * 20_000)  # 20 MB of body lines
+        out.write(b"\nFrom a@b Sat Jan  1 00:00:00 2026\n" + _bounce_with_parts(0))
+    tracemalloc.start()
+    try:
+        records, problems, _ = _scan(str(mbox), limits=Limits(max_bytes=100_000))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [r.message for r in records] == [1, 2]
+    assert [(p.kind, p.message) for p in problems] == [("cut", 1)]
+    assert peak < 5_000_000
+
+
+def test_too_many_parts_are_cut_and_reported() -> None:
+    data = _bounce_with_parts(30)
+    records, problems, _ = _scan("-", stdin=io.BytesIO(data), limits=Limits(max_parts=10))
+    assert [r.recipient for r in records] == ["kim@gmail.com"]
+    assert [p.kind for p in problems] == ["cut"] and "--max-parts" in problems[0].reason
+
+
+def test_cli_limit_options(invoke: Invoke, tmp_path: Path) -> None:
+    big = tmp_path / "big.eml"
+    big.write_bytes(_bounce_with_parts(0, filler=50_000))
+    r = invoke("scan", str(big), "--max-bytes", "20K")
+    assert r.exit_code == 0, r.stderr
+    assert [i["recipient"] for i in _lines(r.stdout)] == ["kim@gmail.com"]
+    assert (
+        r.stderr
+        == f"smtpcodes: {big}: a message larger than 20,480 bytes; only its first 20,480 were read (--max-bytes)\n"
+    )
+    r = invoke("scan", str(big), "--summary", "--json", "--max-bytes", "20K")
+    assert json.loads(r.stdout)["totals"]["cut"] == 1
+    r = invoke("scan", str(big), "--max-line", "0")
+    assert r.exit_code == 2 and "--max-line" in r.stderr
 
 
 # -- the command -----------------------------------------------------------------------------------
