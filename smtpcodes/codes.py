@@ -6,7 +6,9 @@ This module knows only what a code looks like, never what it means: the registry
 from __future__ import annotations
 
 import enum
+import itertools
 import re
+from collections.abc import Iterator
 from typing import NamedTuple
 
 __all__ = [
@@ -16,6 +18,7 @@ __all__ = [
     "EnhancedCode",
     "class_of",
     "find_codes",
+    "iter_codes",
     "only_codes",
     "parse_enhanced",
     "reply_code_problem",
@@ -140,12 +143,33 @@ class CodeToken(NamedTuple):
 # The look-arounds keep "1.2.3.4" (an IP address) and "12550" from producing codes. The gap before
 # a paired code has one way to match: "[ \t]*[- ]?[ \t]*" had quadratically many on a run of spaces
 # ("550" and a megabyte of spaces took minutes).
+# The pattern starts with the set of a code's first characters, and tests what precedes that
+# character just after it ((?<![\w.].)): a pattern that starts with a set lets the engine skip in C
+# to the next character of the set, where one that starts with a look-behind is tried at every
+# position of the text (twice as slow on a log line). Each branch then looks back at that first
+# character: a reply code starts with 1 to 9, an enhanced code with 2, 4, 5 or X.
 _TOKEN = re.compile(
-    r"(?<![\w.])"
-    r"(?:(?P<reply>[1-9][0-9]{2})(?:[ \t]*(?:-[ \t]*)?(?P<paired>[245]\.[0-9]{1,3}\.[0-9]{1,3}))?"
-    r"|(?P<enh>[245Xx]\.[0-9]{1,3}\.[0-9]{1,3}))"
+    r"[1-9Xx](?<![\w.].)"
+    r"(?:(?<=[1-9])(?P<reply>[0-9]{2})"
+    r"(?:[ \t]*(?:-[ \t]*)?(?P<paired>[245]\.[0-9]{1,3}\.[0-9]{1,3}))?"
+    r"|(?<=[245Xx])(?P<enh>\.[0-9]{1,3}\.[0-9]{1,3}))"
     r"(?![\w]|\.[0-9])"
 )
+
+
+def iter_codes(text: str) -> Iterator[CodeToken]:
+    """The codes find_codes() finds, one at a time: a reader that needs only the first few does
+    not pay for the rest of the text."""
+    for m in _TOKEN.finditer(text):
+        start, end = m.span()
+        reply, paired, enh = m.group("reply", "paired", "enh")
+        first = text[start]
+        if reply is not None:
+            yield CodeToken(m.group(0), start, end, first + reply, paired)
+        elif first in "xX":
+            yield CodeToken(m.group(0), start, end, None, "X" + enh)
+        else:
+            yield CodeToken(m.group(0), start, end, None, first + enh)
 
 
 def find_codes(text: str, limit: int | None = None) -> list[CodeToken]:
@@ -153,16 +177,9 @@ def find_codes(text: str, limit: int | None = None) -> list[CodeToken]:
 
     With `limit`, stop after that many.
     """
-    tokens: list[CodeToken] = []
-    for m in _TOKEN.finditer(text):
-        if limit is not None and len(tokens) >= limit:
-            break
-        reply = m.group("reply")
-        enhanced = m.group("paired") or m.group("enh")
-        if enhanced is not None and enhanced[0] in "xX":
-            enhanced = "X" + enhanced[1:]
-        tokens.append(CodeToken(m.group(0), m.start(), m.end(), reply, enhanced))
-    return tokens
+    if limit is None:
+        return list(iter_codes(text))
+    return list(itertools.islice(iter_codes(text), max(limit, 0)))
 
 
 # What may stand between the codes of a list like "550 5.7.26, X.7.1; (4.7.0)".
