@@ -520,7 +520,15 @@ def test_undecodable_argument_under_a_strict_utf8_stdout() -> None:
     env = {**os.environ, "PYTHONIOENCODING": "utf-8:strict", "NO_COLOR": "1"}
     for fmt in ("plain", "json"):
         r = subprocess.run(
-            [b"smtpcodes", b"explain", b"550 \xff user unknown", b"--format", fmt.encode()],
+            [
+                os.fsencode(sys.executable),
+                b"-m",
+                b"smtpcodes",
+                b"explain",
+                b"550 \xff user unknown",
+                b"--format",
+                fmt.encode(),
+            ],
             capture_output=True,
             env=env,
         )
@@ -532,7 +540,15 @@ def test_undecodable_argument_under_a_strict_utf8_stdout() -> None:
 def test_latin1_terminal_does_not_crash() -> None:
     env = {**os.environ, "PYTHONIOENCODING": "latin-1", "NO_COLOR": "1"}
     r = subprocess.run(
-        ["smtpcodes", "explain", "550 5.1.1 日本 " + "x" * 80, "--format", "plain"],
+        [
+            sys.executable,
+            "-m",
+            "smtpcodes",
+            "explain",
+            "550 5.1.1 日本 " + "x" * 80,
+            "--format",
+            "plain",
+        ],
         capture_output=True,
         env=env,
     )
