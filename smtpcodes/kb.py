@@ -12,6 +12,7 @@ can make the matcher backtrack for long.
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 import re
@@ -834,9 +835,30 @@ def _required_literals(
 ) -> frozenset[_Lit] | None:
     """Strings of which every match of the branch contains at least one, or None if there are none.
 
-    Runs of literal characters are joined, through small literal alternations (``IB(?:504|607)``
-    gives ib504 and ib607), and the best run or group is kept: one whose strings all hold a whole
+    Of the sets :func:`_literal_sets` finds, the best is kept: one whose strings all hold a whole
     word, then the longest shortest string.
+    """
+    candidates = _literal_sets(branch, left_ctx, right_ctx)
+    if not candidates:
+        return None
+    return max(candidates, key=_literal_set_rank)
+
+
+def _literal_set_rank(found: frozenset[_Lit]) -> tuple[bool, int, int]:
+    return (
+        all(_anchor_word(lit) is not None for lit in found),
+        min(len(text) for text, _, _ in found),
+        -len(found),
+    )
+
+
+def _literal_sets(
+    branch: tuple[_Item, ...], left_ctx: bool, right_ctx: bool
+) -> list[frozenset[_Lit]]:
+    """Sets of strings such that every match of the branch contains one string of each set.
+
+    Runs of literal characters are joined, through small literal alternations (``IB(?:504|607)``
+    gives ib504 and ib607); a group gives the union of what its branches require.
     """
 
     def boundary(index: int, step: int, ctx: bool) -> bool:
@@ -888,17 +910,7 @@ def _required_literals(
             if found is not None:
                 candidates.append(found)
     flush()
-    candidates = [c for c in candidates if all(text for text, _, _ in c)]
-    if not candidates:
-        return None
-    return max(
-        candidates,
-        key=lambda c: (
-            all(_anchor_word(lit) is not None for lit in c),
-            min(len(text) for text, _, _ in c),
-            -len(c),
-        ),
-    )
+    return [c for c in candidates if all(text for text, _, _ in c)]
 
 
 def _group_literals(group: _Group, left_ctx: bool, right_ctx: bool) -> frozenset[_Lit] | None:
@@ -926,6 +938,39 @@ def _analyse(pattern: str) -> frozenset[_Lit]:
     return literals
 
 
+# Per top-level branch of a pattern, sets of strings: see _requirements.
+_Requirements = tuple[tuple[tuple[str, ...], ...], ...]
+
+
+@functools.lru_cache(maxsize=1024)
+def _requirements(pattern: str) -> _Requirements | None:
+    """Per top-level branch of a checked pattern, sets of strings each match contains one of.
+
+    The pre-filter looks for one set per branch only (the best one); when some branch has more,
+    they say more: ``\\b(?:user|recipient) (?:disabled|locked)`` needs "disabled" or "locked"
+    too, which common words like "recipient" cannot stand in for. None when they add nothing.
+
+    A text that fails them cannot match, so skipping its search changes no result. That holds
+    for ASCII sets only, the ones kept: lower-casing the text turns the ASCII letters a match
+    took into the form the set has (a non-ASCII one can depend on its neighbours, like a final
+    sigma).
+    """
+    found: list[tuple[tuple[str, ...], ...]] = []
+    for branch in _PatternParser(pattern).parse().branches:
+        kept: list[tuple[str, ...]] = []
+        for lits in _literal_sets(branch, False, False):
+            texts = sorted({text for text, _, _ in lits}, key=len)
+            if all(text.isascii() for text in texts):
+                # A string holding a shorter one of the set is there only when that one is.
+                shortest = [t for i, t in enumerate(texts) if not any(u in t for u in texts[:i])]
+                kept.append(tuple(shortest))
+        # Each string costs a scan of the text: small sets first, then the one with longer
+        # (rarer) strings, the likelier to be missing.
+        kept.sort(key=lambda texts: (len(texts), -len(texts[0])))
+        found.append(tuple(kept))
+    return tuple(found) if any(len(sets) > 1 for sets in found) else None
+
+
 def check_pattern(pattern: str) -> str | None:
     """Why a rule regex is unsafe or unusable, or None when it is fine.
 
@@ -951,13 +996,15 @@ def check_pattern(pattern: str) -> str | None:
 # Matching
 
 _CONT_MIDLINE = rf"(?<=\s)[245]\d\d-{_ENHANCED}[ \t]"
-# What every _CONT_MIDLINE match contains: it starts with a class of characters, which the regex
-# engine scans for quickly, while a pattern that starts with a look-behind is tried everywhere.
-_CONT_MIDLINE_HINT = r"[245]\d\d-"
+# Whether the text has what every _CONT_MIDLINE match contains ([245]\d\d-). A pattern that starts
+# with a look-behind is tried everywhere, and even a leading class costs a step per character;
+# a leading literal is found by a fast string search, and the look-behind then checks the code.
+_CONT_MIDLINE_HINT = r"-(?<=[245]\d\d-)"
 _CONT_LINE = rf"[ \t]*[245]\d\d[- ](?:{_ENHANCED}[ \t])?"
 _MULTI_FIRST = r"[ \t]*[245]\d\d-"
 _SPACES = r"\s+"
 _WORD = r"[a-z0-9]+"
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 def normalize_text(text: str) -> str:
@@ -984,21 +1031,37 @@ def normalize_text(text: str) -> str:
 
 
 class _Matcher:
-    __slots__ = ("always", "by_word", "needles", "patterns")
+    __slots__ = (
+        "always",
+        "anchors",
+        "by_word",
+        "needles",
+        "other_always",
+        "patterns",
+        "word_bytes",
+    )
 
     def __init__(
         self,
-        by_word: Mapping[str, tuple[tuple[str, int], ...]],
+        by_word: Mapping[bytes, tuple[tuple[str | None, int, frozenset[bytes] | None], ...]],
         always: tuple[tuple[str, int], ...],
+        other_always: tuple[tuple[str, int], ...],
         needles: Mapping[int, str],
         patterns: Mapping[int, str],
     ) -> None:
-        # (lower-cased literal, rule index) pairs: looked up by a whole word each contains,
-        # or checked for every text when the literal holds no whole word.
+        # (literal, rule index, other words) looked up by a whole word of the literal: the
+        # literal is None when that word is all of it; the other words (None for none) must be
+        # whole words of the text too (see _matcher). Words are bytes: see _match_rules.
         self.by_word = by_word
+        self.anchors = frozenset(by_word)
+        # (literal, rule index) checked for every text: literals holding no whole word. An ASCII
+        # text cannot contain a non-ASCII literal, so those are only tried on the other texts.
         self.always = always
+        self.other_always = other_always
         self.needles = needles
         self.patterns = patterns
+        # bytes.translate table keeping the _WORD characters and making every other byte a space.
+        self.word_bytes = bytes(c if chr(c) in _WORD_CHARS else 32 for c in range(256))
 
 
 def _anchor_word(lit: _Lit) -> str | None:
@@ -1007,13 +1070,28 @@ def _anchor_word(lit: _Lit) -> str | None:
     A word with a separator (or a \\b) on both sides inside the literal is a whole word of the
     text too, so a set-of-words lookup can stand in for the substring test.
     """
+    return _literal_words(lit)[0]
+
+
+def _literal_words(lit: _Lit) -> tuple[str | None, set[str]]:
+    """The literal's :func:`_anchor_word` and its inner words.
+
+    An inner word has a separator on both sides inside the literal, so it is a whole word of any
+    text holding the literal, whatever the text has around it.
+    """
     text, left, right = lit
-    best: str | None = None
+    end = len(text)
+    anchor: str | None = None
+    inner: set[str] = set()
     for m in _rx(_WORD).finditer(text):
-        whole = (m.start() > 0 or left) and (m.end() < len(text) or right)
-        if whole and (best is None or len(m[0]) > len(best)):
-            best = m[0]
-    return best
+        start, stop = m.span()
+        if (start > 0 or left) and (stop < end or right):
+            word = m[0]
+            if anchor is None or len(word) > len(anchor):
+                anchor = word
+            if start > 0 and stop < end:
+                inner.add(word)
+    return anchor, inner
 
 
 @functools.cache
@@ -1029,17 +1107,53 @@ def _matcher() -> _Matcher:
         else:
             patterns[index] = rule.match
             literals.extend((lit, index) for lit in sorted(_analyse(rule.match)))
-    by_word: dict[str, list[tuple[str, int]]] = {}
-    always: list[tuple[str, int]] = []
+    # A rule is a candidate when one of its literals passes: the literal is in the lower-cased
+    # text and its anchor (when it has one) is a whole word of the text. The literal's inner
+    # words are whole words of the text whenever the literal is in it, so requiring them as
+    # well changes nothing, and it leaves a choice of the word to look the literal up by.
+    passes: dict[int, list[tuple[_Lit, set[str]]]] = {}
     for lit, index in literals:
-        word = _anchor_word(lit)
-        if word is None:
-            always.append((lit[0], index))
-        else:
-            by_word.setdefault(word, []).append((lit[0], index))
+        anchor, need = _literal_words(lit)
+        if anchor is not None:
+            need.add(anchor)
+        passes.setdefault(index, []).append((lit, need))
+    # A word many rules use is a word many replies use: the literal's word that the fewest
+    # rules use is the lookup word that leaves the fewest substring tests per text.
+    used_by = collections.Counter(
+        word for found in passes.values() for word in set().union(*(need for _, need in found))
+    )
+    by_word: dict[bytes, list[tuple[str | None, int, frozenset[bytes] | None]]] = {}
+    always: list[tuple[str, int]] = []
+    other_always: list[tuple[str, int]] = []
+    for index, found in passes.items():
+        # A literal holding a shorter literal of the same rule, which needs none of the words
+        # the longer one does not, passes only when the shorter one does: it adds nothing.
+        found.sort(key=lambda f: (len(f[0][0]), len(f[1]), f[0]))
+        kept: list[tuple[str, set[str]]] = []
+        for (text, left, right), need in found:
+            if any(shorter in text and words <= need for shorter, words in kept):
+                continue
+            kept.append((text, need))
+            if not need:  # no anchor, so no whole word at all
+                (always if text.isascii() else other_always).append((text, index))
+                continue
+            others: frozenset[bytes] | None = None
+            if len(need) == 1:
+                (word,) = need
+            else:
+                word = min(need, key=lambda w: (used_by[w], -len(w), w))
+                # The other words are looked up before the substring test, which scans the
+                # text. They include the anchor, which may be whole only thanks to a \b at an
+                # end of the literal, so that the literal being in the text does not make it so.
+                others = frozenset(w.encode() for w in need if w != word)
+            # A literal that is just its word with \b on both sides is in the text exactly when
+            # the word is a whole word of it: no substring test.
+            literal = None if text == word and left and right else text
+            by_word.setdefault(word.encode(), []).append((literal, index, others))
     return _Matcher(
-        by_word={w: tuple(pairs) for w, pairs in by_word.items()},
+        by_word={w: tuple(entries) for w, entries in by_word.items()},
         always=tuple(always),
+        other_always=tuple(other_always),
         needles=needles,
         patterns=patterns,
     )
@@ -1089,12 +1203,18 @@ def _match_rules(text: str) -> list[RuleMatch]:
         return []
     low = norm.lower()
     m = _matcher()
-    candidates = {index for literal, index in m.always if literal in low}
+    if low.isascii():
+        # The words _WORD.findall gives, as bytes, found by C loops without the regex engine.
+        words = set(low.encode().translate(m.word_bytes).split())
+        candidates = {index for literal, index in m.always if literal in low}
+    else:
+        words = {word.encode() for word in _rx(_WORD).findall(low)}
+        candidates = {index for literal, index in m.always + m.other_always if literal in low}
     by_word = m.by_word
     # The set intersection runs in C: most of a text's words anchor no rule.
-    for word in by_word.keys() & set(_rx(_WORD).findall(low)):
-        for literal, index in by_word[word]:
-            if literal in low:
+    for word in words & m.anchors:
+        for literal, index, others in by_word[word]:
+            if (others is None or others <= words) and (literal is None or literal in low):
                 candidates.add(index)
     all_rules = rules()
     found: list[tuple[int, RuleMatch]] = []
@@ -1103,9 +1223,30 @@ def _match_rules(text: str) -> list[RuleMatch]:
         if needle is not None:
             matched = _find_substring(norm, low, needle)
         else:
-            hit_re = _compiled(m.patterns[index]).search(norm)
+            pattern = m.patterns[index]
+            # Worked out, like the compiled pattern, for the first text that gets this far.
+            needs = _requirements(pattern)
+            if needs is not None and not _may_match(needs, low):
+                hit_re = None
+            else:
+                hit_re = _compiled(pattern).search(norm)
             matched = hit_re[0] if hit_re else None
         if matched is not None:
             found.append((index, RuleMatch(all_rules[index], matched)))
     found.sort(key=lambda pair: (-pair[1].rule.priority, -len(pair[1].matched), pair[0]))
     return [match for _, match in found]
+
+
+def _may_match(requirements: _Requirements, low: str) -> bool:
+    """Whether some branch has, for each of its sets, one string of the set in the text."""
+    # Plain loops: nested any/all generators cost more than the substring tests themselves.
+    for sets in requirements:
+        for texts in sets:
+            for text in texts:
+                if text in low:
+                    break
+            else:
+                break  # none of this set: the branch cannot match
+        else:
+            return True
+    return False
