@@ -33,6 +33,9 @@ def measure(cmds: dict[str, list[str]], runs: int) -> dict[str, tuple[float, flo
     """Median wall and CPU ms per command. Runs are interleaved, so a busy machine slows every
     command alike and the ratios stay meaningful."""
     env = {**os.environ, "NO_COLOR": "1"}
+    # An installed package starts from compiled bytecode; with PYTHONDONTWRITEBYTECODE set (as on
+    # these machines) an edited module would be recompiled on every run and measured as start-up.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     for cmd in cmds.values():
         subprocess.run(cmd, check=True, capture_output=True, env=env)  # warm caches, write .pyc
     walls: dict[str, list[float]] = {k: [] for k in cmds}
