@@ -10,8 +10,8 @@ so. A bare code is diagnosed from the code alone.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import NamedTuple, cast
 
 from smtpcodes import kb, registry
@@ -176,6 +176,8 @@ def _mappings(category: str) -> dict[str, object]:
     return {"sisimai": cat.sisimai[0] if cat.sisimai else None, "ses": ses}
 
 
+# The same few codes recur on every line: each is checked once.
+@functools.lru_cache(maxsize=1024)
 def _valid_enhanced(code: str | None) -> str | None:
     """A valid enhanced code, or the registry's class-less notation X.s.d (explain X.7.26)."""
     if not code:
@@ -183,6 +185,7 @@ def _valid_enhanced(code: str | None) -> str | None:
     return code if enhanced_problem("5" + code[1:] if code[0] in "Xx" else code) is None else None
 
 
+@functools.lru_cache(maxsize=1024)
 def _valid_reply(code: str | None) -> str | None:
     """A reply code that follows RFC 5321's grammar, or a known non-standard one such as 571."""
     if not code:
@@ -249,43 +252,42 @@ def _class_of_reply(reply: Reply, code: str | None) -> CodeClass | None:
 # Verdicts already reached, by what they depend on: a day of logs repeats the same few hundred
 # reasons, and only the words that rules matched, not the whole text (which carries ids, addresses
 # and session numbers), decide a verdict. Bounded (oldest dropped first) so memory stays flat.
-_VERDICTS: dict[tuple[object, ...], Verdict | None] = {}
+# A verdict is kept as its fields between reply and code_sources, and its code_sources: the reply
+# is each line's own, and each verdict gets its own copy of the code_sources dict.
+_VERDICTS: dict[tuple[object, ...], tuple[tuple[object, ...], dict[str, str] | None] | None] = {}
 _VERDICTS_MAX = 4096
 _MISSING = object()
-
-
-def _reason_fields(reply: Reply) -> Reply:
-    """The reply without what varies from line to line: what a verdict depends on besides the
-    rules its text matched. The text counts through those matches only; the raw input only where
-    the verdict quotes it (the x-unix evidence in _adjust). A test diagnoses whole logs and the
-    corpus with and without the cache, so a new use of a field must keep that test passing."""
-    return reply._replace(
-        text="",
-        raw=reply.raw[:200] if reply.diagnostic_type == "x-unix" else "",
-        lines=(),
-        recipient=None,
-        queue_id=None,
-        timestamp=None,
-        location=None,
-    )
+# What varies from line to line: a verdict depends on the other fields of a reply. The text counts
+# through the rules it matched only; the raw input only where the verdict quotes it (the x-unix
+# evidence in _adjust). A test diagnoses whole logs and the corpus with and without the cache, so
+# a new use of a field must keep that test passing.
+_VARYING = frozenset({"text", "raw", "lines", "recipient", "queue_id", "timestamp", "location"})
+# One C call, not a NamedTuple._replace: the key is built for every log line.
+_reason_fields = operator.itemgetter(
+    *[i for i, name in enumerate(Reply._fields) if name not in _VARYING]
+)
+_new_verdict = tuple.__new__
 
 
 def diagnose_reply(reply: Reply) -> Verdict | None:
     """The verdict on one reply; None when it holds nothing recognisable (no code, no known text)."""
     matches = kb.match_rules(reply.text) if reply.text else []
-    fields = _reason_fields(reply)
-    key = (fields, *[(m.rule.id, m.matched) for m in matches])
+    key = (
+        _reason_fields(reply),
+        reply.raw[:200] if reply.diagnostic_type == "x-unix" else "",
+        *[(m.rule.id, m.matched) for m in matches],
+    )
     known = _VERDICTS.get(key, _MISSING)
     if known is _MISSING:
         verdict = _diagnose(reply, matches)
         if len(_VERDICTS) >= _VERDICTS_MAX:
             del _VERDICTS[next(iter(_VERDICTS))]
-        _VERDICTS[key] = verdict._replace(reply=fields) if verdict is not None else None
+        _VERDICTS[key] = (verdict[1:-1], verdict.code_sources) if verdict is not None else None
         return verdict
     if known is None:
         return None
-    verdict = cast(Verdict, known)
-    return verdict._replace(reply=reply, code_sources=dict(verdict.code_sources or {}))
+    middle, sources = cast("tuple[tuple[object, ...], dict[str, str] | None]", known)
+    return _new_verdict(Verdict, (reply, *middle, dict(sources or {})))
 
 
 def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
@@ -443,7 +445,11 @@ def _host(reply: Reply) -> str | None:
 
 def _host_provider(reply: Reply) -> kb.Provider | None:
     host = _host(reply)
-    return kb.provider_for_host(host) if host else None
+    return _provider_for_host(host) if host else None
+
+
+# A log names the same few hundred relays all day.
+_provider_for_host = functools.lru_cache(maxsize=4096)(kb.provider_for_host)
 
 
 def _provider(
@@ -495,8 +501,9 @@ _SOURCE_GAVE_UP = (
 )
 
 
-@dataclass(frozen=True)
-class _Context:
+# A NamedTuple, not a frozen dataclass: it is built for every new reason, and a frozen dataclass
+# sets each field through object.__setattr__.
+class _Context(NamedTuple):
     reply: Reply
     by_code: CodeCategory | None
     enhanced: str | None
