@@ -231,18 +231,30 @@ def normalize_reason(text: str, limit: int = 200) -> str:
     session ids, timestamps, sizes). Short codes such as OFR005_104 or 5.7.26 stay.
     """
     # No word comes out empty, so the first `limit` words fill `limit` characters. Most words
-    # are ones seen before that stay as they are: a set lookup each.
+    # were seen before (the wording, and the hosts and IP addresses of the servers that answer
+    # all day): a dictionary lookup each. Nothing maps to "", so `or` tells a miss.
     words = text.split(None, limit)[:limit]
-    stable = _STABLE_WORDS
-    return " ".join([w if w in stable else _reason_word(w) for w in words])[:limit]
+    get = _WORDS.get
+    return " ".join([get(w) or _reason_word(w) for w in words])[:limit]
 
 
-# Words normalize_reason keeps unchanged; bounded, as the words of a log are a small vocabulary.
-_STABLE_WORDS: set[str] = set()
-_STABLE_MAX = 50_000
+# The words normalize_reason has read, and what each became; emptied when full, so it holds the
+# words of the last stretch of a log.
+_WORDS: dict[str, str] = {}
+_WORDS_MAX = 20_000
+_WORD_KEPT_MAX = 100
 
 
 def _reason_word(word: str) -> str:
+    kept = _new_reason_word(word)
+    if len(word) <= _WORD_KEPT_MAX:  # an outsized "word" (a run of junk) is not worth its memory
+        if len(_WORDS) >= _WORDS_MAX:
+            _WORDS.clear()
+        _WORDS[word] = kept
+    return kept
+
+
+def _new_reason_word(word: str) -> str:
     if "@" in word:
         addr, _ = _reason_patterns()
         return addr.sub("<address>", word)
@@ -255,8 +267,6 @@ def _reason_word(word: str) -> str:
             digits = len(kept) - len(kept.translate(_NO_DIGITS))
         if digits >= 7 or (digits >= 4 and len(kept) >= 16):
             return "<id>"
-    if kept == word and len(_STABLE_WORDS) < _STABLE_MAX:
-        _STABLE_WORDS.add(word)
     return kept
 
 
