@@ -22,14 +22,12 @@ import re
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, cast
+from typing import IO, cast
 
 from smtpcodes import limits as limits_module
+from smtpcodes.diagnose import Verdict, diagnose_reply
 from smtpcodes.limits import Limits
 from smtpcodes.parse import ADDR, Reply, detect_kind, parse_log_line
-
-if TYPE_CHECKING:
-    from smtpcodes.diagnose import Verdict
 
 __all__ = [
     "KINDS",
@@ -720,8 +718,6 @@ class _Scanner:
         if reply.log_status in _DELIVERED:
             summary.delivered += 1
             return None
-        from smtpcodes.diagnose import diagnose_reply
-
         verdict = diagnose_reply(reply)
         outcome = _outcome(reply, verdict)
         if outcome == "delivered":
