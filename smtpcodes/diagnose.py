@@ -267,6 +267,8 @@ _reason_fields = operator.itemgetter(
     *[i for i, name in enumerate(Reply._fields) if name not in _VARYING]
 )
 _new_verdict = tuple.__new__
+# The cache stores verdict[1:-1]: everything between the reply and code_sources.
+assert Verdict._fields[0] == "reply" and Verdict._fields[-1] == "code_sources"
 
 
 def diagnose_reply(reply: Reply) -> Verdict | None:
@@ -282,7 +284,15 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
         verdict = _diagnose(reply, matches)
         if len(_VERDICTS) >= _VERDICTS_MAX:
             del _VERDICTS[next(iter(_VERDICTS))]
-        _VERDICTS[key] = (verdict[1:-1], verdict.code_sources) if verdict is not None else None
+        # A copy of code_sources: the caller may change the verdict it is given.
+        _VERDICTS[key] = (
+            (
+                verdict[1:-1],
+                dict(verdict.code_sources) if verdict.code_sources is not None else None,
+            )
+            if verdict is not None
+            else None
+        )
         return verdict
     if known is None:
         return None

@@ -70,3 +70,13 @@ def test_x_unix_raw_is_part_of_the_key() -> None:
     assert len(diagnose._VERDICTS) == 2
     assert first == _uncached(unix)
     assert second == _uncached(unix._replace(raw="exit status 75"))
+
+
+def test_changing_a_verdict_does_not_change_the_next() -> None:
+    diagnose._VERDICTS.clear()
+    first = diagnose_reply(BASE)
+    assert first is not None and first.code_sources
+    expected = dict(first.code_sources)
+    first.code_sources["enhanced_code"] = "tampered"
+    again = diagnose_reply(BASE._replace(queue_id="4QCCCC"))
+    assert again is not None and again.code_sources == expected
