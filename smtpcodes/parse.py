@@ -288,8 +288,10 @@ def _in_reply_to(text: str) -> tuple[int, int, str | None] | None:
     if m is None:
         return None
     start = m.start()
-    before = text[max(0, start - 3) : start]
-    start -= len(before) - len(before.rstrip())
+    # Back over up to three spaces (str.isspace() is what rstrip() strips).
+    floor = max(0, start - 3)
+    while start > floor and text[start - 1].isspace():
+        start -= 1
     # A letter outside ASCII that matched by case (the long s) is left to find_command's reading.
     command = _COMMAND_NAMES.get(m.group(1).lower()) or find_command(m.group(0))
     return start, m.end(), command
@@ -575,7 +577,8 @@ def _pick_start(text: str, tokens: Iterator[CodeToken], seen: list[CodeToken]) -
     """The first code that starts a reply; the codes read to find it are added to `seen`."""
     for token in tokens:
         seen.append(token)
-        if _valid_reply(token.reply_code) and _cued(text, token):
+        code = token.reply_code  # _valid_reply(), inline: most texts' first code starts them
+        if code is not None and reply_code_problem(code) is None and _cued(text, token):
             return token
     return None
 

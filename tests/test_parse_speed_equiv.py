@@ -142,3 +142,32 @@ def test_field_is_a_word_boundary_search(attr: str, name: str, text: str) -> Non
     fast = parse._field(pattern, name, text)
     slow = plain.search(text)
     assert (fast and (fast.span(), fast.groups())) == (slow and (slow.span(), slow.groups()))
+
+
+# -- squashing whitespace -------------------------------------------------------------------------
+
+# Every character str.split() splits on, and some printable ones around them.
+_WHITESPACE = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+_SQUASH_TEXT = st.text(alphabet=st.sampled_from(_WHITESPACE + "ab5.-ß\u200b\xad"), max_size=40)
+
+
+@given(text=_SQUASH_TEXT)
+def test_squash_as_split_and_join(text: str) -> None:
+    assert parse.squash(text) == " ".join(text.split())
+
+
+def test_every_space_str_split_knows_is_unprintable_but_the_space() -> None:
+    # squash() returns printable text as it is when it has no double or end space.
+    assert [c for c in _WHITESPACE if c.isprintable()] == [" "]
+
+
+# -- back over the spaces before "(in reply to ...)" ----------------------------------------------
+
+
+@pytest.mark.parametrize("gap", ["", " ", "  ", "   ", "    ", "\t \xa0", "\u2028  "])
+def test_in_reply_to_takes_up_to_three_spaces(gap: str) -> None:
+    text = f"x{gap}(in reply to RCPT TO command)"
+    found = parse._in_reply_to(text)
+    assert found is not None
+    plain = len("x" + gap) - (len(gap[-3:]) - len(gap[-3:].rstrip()))
+    assert found == (plain, len(text), "RCPT TO")
