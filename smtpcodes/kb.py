@@ -1038,20 +1038,32 @@ class _Matcher:
         "needles",
         "other_always",
         "patterns",
+        "tests",
         "word_bytes",
     )
 
     def __init__(
         self,
-        by_word: Mapping[bytes, tuple[tuple[str | None, int, frozenset[bytes] | None], ...]],
+        by_word: Mapping[
+            bytes,
+            tuple[
+                frozenset[int],
+                tuple[tuple[str, int], ...],
+                tuple[tuple[str | None, int, frozenset[bytes]], ...],
+            ],
+        ],
         always: tuple[tuple[str, int], ...],
         other_always: tuple[tuple[str, int], ...],
         needles: Mapping[int, str],
         patterns: Mapping[int, str],
     ) -> None:
-        # (literal, rule index, other words) looked up by a whole word of the literal: the
-        # literal is None when that word is all of it; the other words (None for none) must be
-        # whole words of the text too (see _matcher). Words are bytes: see _match_rules.
+        # Per whole word of a literal, what the word lets through (see _matcher), split by the
+        # tests left so that each entry runs only its own test (one Python-level step less each,
+        # 35 entries a log reply): the rules that word alone lets through (the literal is just
+        # that word, needing no other); (literal, rule index) needing only a substring test;
+        # (literal, rule index, other words) needing the other words to be whole words of the
+        # text too, then the substring test unless the literal is None (that word is all of
+        # it). Words are bytes: see _match_rules.
         self.by_word = by_word
         self.anchors = frozenset(by_word)
         # (literal, rule index) checked for every text: literals holding no whole word. An ASCII
@@ -1060,8 +1072,17 @@ class _Matcher:
         self.other_always = other_always
         self.needles = needles
         self.patterns = patterns
+        # Rule index -> (needle, compiled pattern, requirements, rule), filled for a rule the
+        # first time it is a candidate: one dict lookup per candidate instead of three calls.
+        self.tests: dict[int, _RuleTest] = {}
         # bytes.translate table keeping the _WORD characters and making every other byte a space.
         self.word_bytes = bytes(c if chr(c) in _WORD_CHARS else 32 for c in range(256))
+
+
+# (needle, compiled pattern, requirements, rule): see _rule_test.
+_RuleTest = tuple[str | None, "re.Pattern[str] | None", "_Requirements | None", Rule]
+# (literal or None, rule index, other whole words or None): see _Matcher.by_word.
+_Entry = tuple[str | None, int, frozenset[bytes] | None]
 
 
 def _anchor_word(lit: _Lit) -> str | None:
@@ -1094,6 +1115,24 @@ def _literal_words(lit: _Lit) -> tuple[str | None, set[str]]:
     return anchor, inner
 
 
+# Words of the rules' literals that more than 2% of mail-log replies have (measured on 2026-11-23
+# over 500,000 texts of benchmarks/gen_logs.py logs of every MTA). Such a word is a poor one to
+# look a literal up by when the literal has a rarer one: every text holding it pays the entry's
+# other tests ("google" for a Google literal that also needs "exceeds"). Looking literals up by
+# their other words cut those entries from 16.5 a log reply to 11.6. Any whole word of the
+# literal gives the same result: only the cost moves, so the list can be wrong but never harmful.
+_COMMON_REPLY_TEXT = (
+    "1 102 11 16 2 25 3 5 50 6 7 8 a accepted account action address after as been bounced by "
+    "client com command connect connection contact count data deferred delivery did does doesn "
+    "due during e ehlo email error esmtp exist for found from gmail google has have host "
+    "hostname https id in information ip is issue limited mail mailbox mailer message messages "
+    "more mta mx name no not of or org our p please postmaster queue rate rcpt recipient relay "
+    "reply reputation s see sent server service size smtp starttls support t temporarily that "
+    "the this tls to unavailable user verify version you your"
+)
+_COMMON_REPLY_WORDS = frozenset(_COMMON_REPLY_TEXT.split())
+
+
 @functools.cache
 def _matcher() -> _Matcher:
     literals: list[tuple[_Lit, int]] = []
@@ -1122,7 +1161,7 @@ def _matcher() -> _Matcher:
     used_by = collections.Counter(
         word for found in passes.values() for word in set().union(*(need for _, need in found))
     )
-    by_word: dict[bytes, list[tuple[str | None, int, frozenset[bytes] | None]]] = {}
+    by_word: dict[bytes, list[_Entry]] = {}
     always: list[tuple[str, int]] = []
     other_always: list[tuple[str, int]] = []
     for index, found in passes.items():
@@ -1141,7 +1180,7 @@ def _matcher() -> _Matcher:
             if len(need) == 1:
                 (word,) = need
             else:
-                word = min(need, key=lambda w: (used_by[w], -len(w), w))
+                word = min(need, key=lambda w: (w in _COMMON_REPLY_WORDS, used_by[w], -len(w), w))
                 # The other words are looked up before the substring test, which scans the
                 # text. They include the anchor, which may be whole only thanks to a \b at an
                 # end of the literal, so that the literal being in the text does not make it so.
@@ -1151,7 +1190,14 @@ def _matcher() -> _Matcher:
             literal = None if text == word and left and right else text
             by_word.setdefault(word.encode(), []).append((literal, index, others))
     return _Matcher(
-        by_word={w: tuple(entries) for w, entries in by_word.items()},
+        by_word={
+            w: (
+                frozenset(i for lit, i, others in entries if lit is None and others is None),
+                tuple((lit, i) for lit, i, others in entries if lit is not None and others is None),
+                tuple((lit, i, others) for lit, i, others in entries if others is not None),
+            )
+            for w, entries in by_word.items()
+        },
         always=tuple(always),
         other_always=tuple(other_always),
         needles=needles,
@@ -1213,28 +1259,49 @@ def _match_rules(text: str) -> list[RuleMatch]:
     by_word = m.by_word
     # The set intersection runs in C: most of a text's words anchor no rule.
     for word in words & m.anchors:
-        for literal, index, others in by_word[word]:
-            if (others is None or others <= words) and (literal is None or literal in low):
+        hits, plain_literals, entries = by_word[word]
+        if hits:
+            candidates |= hits
+        for literal, index in plain_literals:
+            if literal in low:
                 candidates.add(index)
-    all_rules = rules()
-    found: list[tuple[int, RuleMatch]] = []
+        for maybe_literal, index, others in entries:
+            if others <= words and (maybe_literal is None or maybe_literal in low):
+                candidates.add(index)
+    if not candidates:
+        return []
+    tests = m.tests
+    # (-priority, -len(matched), index, matched, rule): plain tuples sort in C, in the order
+    # match_rules promises, without a key function (the index is unique: no tie goes further).
+    found: list[tuple[int, int, int, str, Rule]] = []
     for index in candidates:
-        needle = m.needles.get(index)
+        test = tests.get(index)
+        if test is None:
+            test = tests[index] = _rule_test(m, index)
+        needle, compiled, needs, rule = test
         if needle is not None:
             matched = _find_substring(norm, low, needle)
         else:
-            pattern = m.patterns[index]
-            # Worked out, like the compiled pattern, for the first text that gets this far.
-            needs = _requirements(pattern)
+            assert compiled is not None
             if needs is not None and not _may_match(needs, low):
-                hit_re = None
-            else:
-                hit_re = _compiled(pattern).search(norm)
+                continue
+            hit_re = compiled.search(norm)
             matched = hit_re[0] if hit_re else None
         if matched is not None:
-            found.append((index, RuleMatch(all_rules[index], matched)))
-    found.sort(key=lambda pair: (-pair[1].rule.priority, -len(pair[1].matched), pair[0]))
-    return [match for _, match in found]
+            found.append((-rule.priority, -len(matched), index, matched, rule))
+    if len(found) > 1:
+        found.sort()
+    return [RuleMatch(rule, matched) for _, _, _, matched, rule in found]
+
+
+def _rule_test(m: _Matcher, index: int) -> _RuleTest:
+    """What matching rule ``index`` takes, worked out the first time a text gets that far."""
+    rule = rules()[index]
+    needle = m.needles.get(index)
+    if needle is not None:
+        return needle, None, None, rule
+    pattern = m.patterns[index]
+    return None, _compiled(pattern), _requirements(pattern), rule
 
 
 def _may_match(requirements: _Requirements, low: str) -> bool:

@@ -103,3 +103,11 @@ def test_branches_that_need_more_than_a_common_word() -> None:
         "the mailbox was permanently suspended.",
     ):
         assert shortcuts(text) == every_rule(text), text
+
+
+def test_many_matches_keep_their_order() -> None:
+    # Several rules at once: the matches are sorted as plain tuples, the order must not change.
+    ascii_rules = [rule.match for rule in kb.rules() if rule.match.isascii()]
+    for start in range(0, len(ascii_rules), 7):
+        text = " ; ".join(ascii_rules[start : start + 7])
+        assert shortcuts(text) == every_rule(text), text
