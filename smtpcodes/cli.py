@@ -518,6 +518,19 @@ def _short(text: str, limit: int = 60) -> str:
 KIND_CHOICE = click.Choice(["enhanced", "reply", "rule"])
 
 
+def class_subject_options(f: F) -> F:
+    """--class and --subject, the registry filters search and list share."""
+    f = click.option(
+        "--subject", type=click.IntRange(0, 999), help="Enhanced-code subject (0 to 7)."
+    )(f)
+    return click.option(
+        "--class",
+        "klass",
+        metavar="CLASS",
+        help="2, 3, 4, 5 or success, intermediate, transient, permanent.",
+    )(f)
+
+
 @cli.command(context_settings=CONTEXT)
 @click.argument("pattern")
 @click.option("-i", "--ignore-case", is_flag=True, help="Ignore case.")
@@ -541,13 +554,7 @@ KIND_CHOICE = click.Choice(["enhanced", "reply", "rule"])
 @click.option(
     "--kind", "kinds", type=KIND_CHOICE, multiple=True, help="Only this kind (repeatable)."
 )
-@click.option(
-    "--class",
-    "klass",
-    metavar="CLASS",
-    help="2, 3, 4, 5 or success, intermediate, transient, permanent.",
-)
-@click.option("--subject", type=click.IntRange(0, 999), help="Enhanced-code subject (0 to 7).")
+@class_subject_options
 @output_options()
 def search(
     pattern: str,
@@ -623,13 +630,7 @@ def search(
 @click.option(
     "--kind", "kinds", type=KIND_CHOICE, multiple=True, help="enhanced, reply or rule (repeatable)."
 )
-@click.option(
-    "--class",
-    "klass",
-    metavar="CLASS",
-    help="2, 3, 4, 5 or success, intermediate, transient, permanent.",
-)
-@click.option("--subject", type=click.IntRange(0, 999), help="Enhanced-code subject (0 to 7).")
+@class_subject_options
 @output_options()
 def list_(
     kinds: tuple[str, ...],
