@@ -37,6 +37,7 @@ __all__ = [
     "Limits",
     "Report",
     "applied",
+    "checked",
     "current",
     "cut_long_lines",
     "read_at_most",
@@ -122,13 +123,18 @@ def record(limit: str, message: str) -> None:
         report.add(limit, message)
 
 
+def checked(limits: Limits) -> Limits:
+    """The limits themselves; ValueError if one is not a whole number of at least 1."""
+    for name, value in limits._asdict().items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return limits
+
+
 @contextmanager
 def applied(limits: Limits | None = None) -> Iterator[Report]:
     """Run a block with these limits (default: those in force) and collect what they cut."""
-    chosen = limits if limits is not None else current()
-    for name, value in chosen._asdict().items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    chosen = checked(limits if limits is not None else current())
     report = Report()
     token = _STATE.set((chosen, report))
     try:

@@ -814,9 +814,7 @@ def scan(
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-    chosen = limits if limits is not None else limits_module.current()
-    with limits_module.applied(chosen):  # raises ValueError for a limit below 1
-        pass
+    chosen = limits_module.checked(limits if limits is not None else limits_module.current())
     scanner = _Scanner(kind, summary if summary is not None else Summary(), chosen, stdin, progress)
     return scanner.paths(paths)
 
