@@ -795,10 +795,9 @@ def scan(
             elif array is not None:
                 array.add(item.to_json())
             elif out.fmt == "jsonl":
-                out.jsonl(item.to_json())
+                out.jsonl_text(item.to_json_text())
             else:
-                data = item.to_json()
-                out.tsv([data[k] for k in SCAN_PLAIN_COLUMNS])
+                out.tsv(item.plain_fields())
     except KeyboardInterrupt:
         if array is not None:
             array.close()  # leave a well-formed array behind
@@ -819,23 +818,6 @@ def scan(
         warn("nothing recognisable found: no delivery line, no bounce")
         return ExitStatus.NO_RESULT
     return ExitStatus.OK
-
-
-SCAN_PLAIN_COLUMNS = (
-    "file",
-    "line",
-    "message",
-    "time",
-    "queue_id",
-    "recipient",
-    "status",
-    "reply_code",
-    "enhanced_code",
-    "category",
-    "bounce",
-    "provider",
-    "text",
-)
 
 
 class _JsonArray:

@@ -114,6 +114,14 @@ class Verdict(NamedTuple):
         return self.reply.raw
 
     def to_json(self) -> dict[str, object]:
+        data = self.base_json()
+        data.update(self.own_json())
+        return data
+
+    def base_json(self) -> dict[str, object]:
+        """The part of :meth:`to_json` that the explanation and the category decide: the registry's
+        explanation of the codes (its keys in to_json's order), the title falling back to the
+        category's. :meth:`own_json` then sets the rest, some keys in place."""
         base: dict[str, object]
         if self.explanation is not None:
             base = self.explanation.to_json()
@@ -129,41 +137,77 @@ class Verdict(NamedTuple):
                 "references": [],
                 "findings": [],
             }
-        cat = kb.categories().get(self.category)
-        base.update(
+        if not base.get("title"):
+            cat = kb.categories().get(self.category)
+            if cat is not None:
+                base["title"] = cat.title
+        return base
+
+    def own_json(self, decision: bool = True) -> dict[str, object]:
+        """The keys of :meth:`to_json` that this verdict and its reply decide, in order; without
+        the keys of :meth:`decision_json` when `decision` is false."""
+        reply = self.reply
+        data: dict[str, object] = {
+            "input": reply.raw,
+            "text": reply.text,
+            "reply_code": self.reply_code,
+            "enhanced_code": self.enhanced_code,
+            "class": self.code_class.value if self.code_class else None,
+            "code_sources": dict(self.code_sources or {}),
+        }
+        if decision:
+            data.update(self.decision_json())
+        data.update(
             {
-                "input": self.reply.raw,
-                "text": self.reply.text,
-                "reply_code": self.reply_code,
-                "enhanced_code": self.enhanced_code,
-                "class": self.code_class.value if self.code_class else None,
-                "code_sources": dict(self.code_sources or {}),
-                "category": self.category,
-                "category_title": cat.title if cat else None,
-                "bounce": self.bounce,
-                "retry": self.retry,
-                "action": self.action,
-                "party": self.party,
-                "provider": self.provider,
-                "provider_meaning": self.provider_meaning,
-                "confidence": self.confidence,
-                "conflict": self.conflict,
-                "evidence": [e.to_json() for e in self.evidence],
-                "mappings": _mappings(self.category),
-                "origin": self.reply.origin,
-                "remote_host": self.reply.remote_host,
-                "recipient": self.reply.recipient,
-                "action_field": self.reply.dsn_action,
-                "dsn_status": self.reply.dsn_status,
-                "smtp_command": self.reply.smtp_command,
-                "location": self.reply.location,
+                "origin": reply.origin,
+                "remote_host": reply.remote_host,
+                "recipient": reply.recipient,
+                "action_field": reply.dsn_action,
+                "dsn_status": reply.dsn_status,
+                "smtp_command": reply.smtp_command,
+                "location": reply.location,
             }
         )
-        if title := base.get("title"):
-            base["title"] = title
-        elif cat is not None:
-            base["title"] = cat.title
-        return base
+        return data
+
+    def decision(self) -> tuple[object, ...]:
+        """The fields :meth:`decision_json` is made of: verdicts that agree on them give the same
+        decision_json, whatever their replies."""
+        return cast("tuple[object, ...]", self[_DECISION])
+
+    def decision_json(self) -> dict[str, object]:
+        """The keys of :meth:`to_json` that say what was decided about the delivery, in order."""
+        cat = kb.categories().get(self.category)
+        return {
+            "category": self.category,
+            "category_title": cat.title if cat else None,
+            "bounce": self.bounce,
+            "retry": self.retry,
+            "action": self.action,
+            "party": self.party,
+            "provider": self.provider,
+            "provider_meaning": self.provider_meaning,
+            "confidence": self.confidence,
+            "conflict": self.conflict,
+            "evidence": [e.to_json() for e in self.evidence],
+            "mappings": _mappings(self.category),
+        }
+
+
+# The fields from category to conflict: everything decision_json reads.
+_DECISION = slice(Verdict._fields.index("category"), Verdict._fields.index("conflict") + 1)
+assert list(Verdict._fields)[_DECISION] == [
+    "category",
+    "bounce",
+    "retry",
+    "action",
+    "party",
+    "provider",
+    "provider_meaning",
+    "confidence",
+    "evidence",
+    "conflict",
+]
 
 
 def _mappings(category: str) -> dict[str, object]:

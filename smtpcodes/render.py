@@ -47,7 +47,12 @@ def _json_table() -> dict[int, str]:
 def dumps(data: object, *, indent: int | None = None) -> str:
     """JSON with every character that could drive a terminal escaped, other text left readable."""
     separators = (",", ": ") if indent else (",", ":")
-    text = json.dumps(data, ensure_ascii=False, indent=indent, separators=separators)
+    return safe_json(json.dumps(data, ensure_ascii=False, indent=indent, separators=separators))
+
+
+def safe_json(text: str) -> str:
+    """JSON text (from json.dumps with ensure_ascii=False) with the characters that could drive a
+    terminal escaped: C1 controls, DEL, bidi overrides, line separators, lone surrogates."""
     if text.isascii() and "\x7f" not in text:
         return text  # the common case, checked in C: nothing to escape
     return text.translate(_json_table())
@@ -108,6 +113,10 @@ class Output:
 
     def jsonl(self, data: object) -> None:
         self.stream.write(dumps(data) + "\n")
+
+    def jsonl_text(self, text: str) -> None:
+        """One line of JSON Lines already encoded (compact, ensure_ascii=False)."""
+        self.stream.write(safe_json(text) + "\n")
 
     def flush(self) -> None:
         self.stream.flush()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import lzma
 import os
 import re
@@ -31,6 +32,7 @@ from smtpcodes.parse import ADDR, Reply, detect_kind, parse_log_line
 
 __all__ = [
     "KINDS",
+    "PLAIN_COLUMNS",
     "BoundedCounter",
     "ScanItem",
     "ScanProblem",
@@ -73,6 +75,24 @@ def _where(file: str, line: int | None, message: int | None) -> str:
     return name
 
 
+# What `smtpcodes scan --format plain` prints for a record, tab-separated: keys of its JSON.
+PLAIN_COLUMNS = (
+    "file",
+    "line",
+    "message",
+    "time",
+    "queue_id",
+    "recipient",
+    "status",
+    "reply_code",
+    "enhanced_code",
+    "category",
+    "bounce",
+    "provider",
+    "text",
+)
+
+
 @dataclass(frozen=True)
 class ScanRecord:
     """One failed or deferred delivery: the verdict, and where it was found."""
@@ -101,6 +121,13 @@ class ScanRecord:
 
     def to_json(self) -> dict[str, object]:
         data = self.verdict.to_json()
+        data.update(self._own_json())
+        return data
+
+    def _own_json(self, decision: bool = True) -> dict[str, object]:
+        """The keys of to_json that the verdict's own and where it was found decide; without the
+        verdict's decision_json keys when `decision` is false."""
+        data = self.verdict.own_json(decision)
         data.update(
             {
                 "location": self.location,
@@ -114,6 +141,131 @@ class ScanRecord:
             }
         )
         return data
+
+    def plain_fields(self) -> tuple[object, ...]:
+        """The values of :data:`PLAIN_COLUMNS`, as to_json gives them, without building it."""
+        verdict = self.verdict
+        reply = verdict.reply
+        return (
+            self.file,
+            self.line,
+            self.message,
+            reply.timestamp,
+            reply.queue_id,
+            reply.recipient,
+            self.status,
+            verdict.reply_code,
+            verdict.enhanced_code,
+            verdict.category,
+            verdict.bounce,
+            verdict.provider,
+            reply.text,
+        )
+
+    def to_json_text(self) -> str:
+        """``json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))``, built faster.
+
+        Most of a record is the registry's explanation of its codes, the same for every record
+        with those codes, and what was decided, the same for every record with that decision:
+        those parts are encoded once (see _Layout) and only the rest for each record.
+        """
+        verdict = self.verdict
+        explanation = verdict.explanation
+        if explanation is None:
+            return _dumps(self.to_json())
+        own = self._own_json(decision=False)
+        key = (id(explanation), verdict.category)
+        layout = _LAYOUTS.get(key)
+        if layout is None or layout.explanation is not explanation or layout.keys != tuple(own):
+            if len(_LAYOUTS) >= _LAYOUTS_MAX:
+                _LAYOUTS.clear()
+            layout = _LAYOUTS[key] = _Layout(
+                explanation, self.to_json(), own, verdict.decision_json()
+            )
+        decision = verdict.decision()
+        decided = layout.decided.get(decision)
+        if decided is None:
+            if len(layout.decided) >= _DECIDED_MAX:
+                layout.decided.clear()
+            decided = layout.decided[decision] = layout.encode_decision(verdict.decision_json())
+        return layout.text(own, decided)
+
+
+# One encoder, made once: json.dumps with options builds a new one on every call.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _members(data: dict[str, object], keys: tuple[str, ...]) -> str:
+    """The JSON of those keys of data, without the braces: a piece of a larger object."""
+    return _dumps({k: data[k] for k in keys})[1:-1]
+
+
+class _Layout:
+    """How a record's JSON text is put together from runs of its keys, in to_json's order: runs
+    the explanation and the category decide (encoded once, here), runs of the verdict's decision
+    (encoded once per decision, see ScanRecord.to_json_text) and runs of the record's own keys
+    (encoded for each record)."""
+
+    __slots__ = ("decided", "decision_runs", "explanation", "keys", "parts")
+
+    def __init__(
+        self,
+        explanation: object,
+        full: dict[str, object],
+        own: dict[str, object],
+        decision: dict[str, object],
+    ) -> None:
+        # Held, so that its id, the key it is found by, is not reused while it is here.
+        self.explanation = explanation
+        self.keys = tuple(own)
+        # A part is encoded text, a tuple of the record's own keys, or the index of a run of
+        # decision keys in decision_runs.
+        parts: list[str | tuple[str, ...] | int] = []
+        decision_runs: list[tuple[str, ...]] = []
+
+        def kind(key: str) -> int:
+            return 1 if key in own else 2 if key in decision else 0
+
+        runs: list[list[str]] = []
+        for key in full:
+            if runs and kind(runs[-1][0]) == kind(key):
+                runs[-1].append(key)
+            else:
+                runs.append([key])
+        for run in runs:
+            keys = tuple(run)
+            what = kind(run[0])
+            if what == 1:
+                parts.append(keys)
+            elif what == 0:
+                parts.append(_members(full, keys))
+            else:
+                parts.append(len(decision_runs))
+                decision_runs.append(keys)
+        self.parts = tuple(parts)
+        self.decision_runs = tuple(decision_runs)
+        self.decided: dict[tuple[object, ...], tuple[str, ...]] = {}
+
+    def encode_decision(self, data: dict[str, object]) -> tuple[str, ...]:
+        return tuple(_members(data, keys) for keys in self.decision_runs)
+
+    def text(self, own: dict[str, object], decided: tuple[str, ...]) -> str:
+        pieces = [
+            part
+            if type(part) is str
+            else decided[part]
+            if type(part) is int
+            else _members(own, part)  # type: ignore[arg-type]
+            for part in self.parts
+        ]
+        return "{" + ",".join(pieces) + "}"
+
+
+# Layouts by (id of the explanation, category); a day of logs has a few hundred.
+_LAYOUTS: dict[tuple[int, str], _Layout] = {}
+_LAYOUTS_MAX = 1024
+# Decisions per layout: the verdicts a day of logs reaches for one code and category.
+_DECIDED_MAX = 256
 
 
 @dataclass(frozen=True)
