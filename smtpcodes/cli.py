@@ -768,7 +768,7 @@ def scan(
     default = "table" if env.stdout_isatty else ("plain" if summary_only else "jsonl")
     out = make_output(fmt or default, as_json, color)
     records = not summary_only and out.fmt != "table"
-    summary = Summary()
+    summary = Summary(counters=not records)
     status_line = _StatusLine(env.stderr, summary) if _isatty(env.stderr) else None
     shown = 0
     array: _JsonArray | None = None

@@ -434,10 +434,11 @@ class Summary:
     """Totals and bounded counters over a scan; give it to :func:`scan`, which feeds it everything.
 
     Counters keep at most about twice `capacity` keys each (the rest is counted as "(other)"), and
-    problems keep their first `examples`, so memory stays flat.
+    problems keep their first `examples`, so memory stays flat. With `counters=False` only the
+    totals and the problem examples are kept (the counters and top reasons stay empty).
     """
 
-    def __init__(self, capacity: int = 1000, examples: int = 20) -> None:
+    def __init__(self, capacity: int = 1000, examples: int = 20, counters: bool = True) -> None:
         self.inputs = 0  # files and streams opened
         self.lines = 0  # log lines read
         self.messages = 0  # emails read
@@ -459,6 +460,9 @@ class Summary:
         self.reasons_other = 0
         self.problem_examples: list[ScanProblem] = []
         self._examples = examples
+        # Without counters only the totals and the problem examples are kept: enough for a
+        # caller that prints the records themselves, and cheaper for each record.
+        self._counters = counters
 
     @property
     def found(self) -> bool:
@@ -480,6 +484,8 @@ class Summary:
             self.deferrals += 1
         else:
             self.failures += 1
+        if not self._counters:
+            return
         verdict = item.verdict
         reply = verdict.reply
         self.by_category.add(verdict.category)

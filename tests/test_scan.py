@@ -391,6 +391,16 @@ def test_bounded_counter_keeps_frequent_keys_and_exact_totals() -> None:
     assert next(iter(shown)) == "frequent" and sum(shown.values()) == 2000
 
 
+def test_summary_without_counters_keeps_the_totals() -> None:
+    _, _, full = _scan(*ALL)
+    lean = Summary(counters=False)
+    items = list(scan(ALL, summary=lean))
+    assert lean.totals() == full.totals()
+    assert [str(p) for p in lean.problem_examples] == [str(p) for p in full.problem_examples]
+    assert lean.found and lean.by_category.total() == 0 and lean.top_reasons() == []
+    assert any(isinstance(i, ScanRecord) for i in items)
+
+
 def test_summary_memory_is_bounded() -> None:
     summary = Summary(capacity=50)
     records, _, _ = _scan(POSTFIX)
