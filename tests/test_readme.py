@@ -61,3 +61,11 @@ def test_category_table_matches_the_data() -> None:
         for row in csv.DictReader(f):
             line = next(ln for ln in README.splitlines() if ln.startswith(f"| `{row['id']}` |"))
             assert row["description"] in line and row["action"] in line, row["id"]
+
+
+def test_scan_plain_columns_are_documented() -> None:
+    from smtpcodes.scan import PLAIN_COLUMNS
+
+    text = " ".join(README.split("`--format plain` writes", 1)[1].split("\n\n", 1)[0].split())
+    listed = re.findall(r"`([a-z_]+)`", text.split(":", 1)[1])
+    assert tuple(listed) == PLAIN_COLUMNS
