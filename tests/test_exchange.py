@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
+import io
+import sys
 import time
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +18,7 @@ from smtpcodes.exchange import TrackingLog, is_tracking_log
 from smtpcodes.parse import Reply
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exchange"
+REPO = Path(__file__).resolve().parents[1]
 
 FIELDS_2019 = (
     "#Fields: date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,"
@@ -359,3 +364,30 @@ def test_other_rows_are_cheap() -> None:
         log.feed(line)
     per_line = (time.perf_counter() - start) / 20000
     assert per_line < 50e-6, per_line  # about 3 microseconds here; generous for slow CI
+
+
+def _gen_logs() -> ModuleType:
+    if "gen_logs" in sys.modules:
+        return sys.modules["gen_logs"]
+    spec = importlib.util.spec_from_file_location("gen_logs", REPO / "benchmarks" / "gen_logs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["gen_logs"] = module  # its dataclasses look themselves up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_generated_exchange_log_reads_whole() -> None:
+    gen = _gen_logs()
+    out = io.StringIO()
+    gen.write_log(out, mta="exchange", lines=3000, failures=0.2, seed=5)
+    lines = out.getvalue().splitlines()
+    assert is_tracking_log(lines[:10])
+    log = TrackingLog()
+    results = [log.feed(line) for line in lines]
+    assert None not in results
+    replies = [r for out in results if out for r in out]
+    failures = [r for r in replies if r.log_status != "sent"]
+    assert len(failures) == sum(1 for line in lines if gen.is_failure(line))
+    assert 0.15 < len(failures) / len(lines) < 0.25
+    assert all(diagnose_reply(r) is not None for r in failures[:50])
