@@ -849,7 +849,10 @@ for _param in scan.params:
 
 
 class _StatusLine:
-    """A one-line progress report on stderr while input is read, redrawn ten times a second."""
+    """A one-line progress report on stderr while input is read, redrawn ten times a second: a bar
+    with how much of the current file has been read, when that is known, and what was found."""
+
+    BAR = 20  # characters of the bar
 
     def __init__(self, stream: IO[str], summary: Any) -> None:
         import time
@@ -860,7 +863,7 @@ class _StatusLine:
         self.next = 0.0
         self.width = 0
 
-    def update(self, name: str) -> None:
+    def update(self, name: str, done: float | None = None) -> None:
         now = self.clock()
         if now < self.next:
             return
@@ -868,8 +871,15 @@ class _StatusLine:
         from smtpcodes.render import safe
 
         s = self.summary
-        done = f"{s.lines:,} lines" if s.lines or not s.messages else f"{s.messages:,} messages"
-        text = f"scanning {safe(name)}: {done}, {s.failures:,} failures, {s.deferrals:,} deferrals"
+        read = f"{s.lines:,} lines" if s.lines or not s.messages else f"{s.messages:,} messages"
+        bar = ""
+        if done is not None:
+            filled = round(done * self.BAR)
+            bar = f"[{'#' * filled}{'.' * (self.BAR - filled)}] {done:4.0%} "
+        text = (
+            f"scanning {safe(name)}: {bar}{read}, {s.failures:,} failures,"
+            f" {s.deferrals:,} deferrals"
+        )
         columns = _columns() - 1
         if len(text) > columns:
             text = text[: max(0, columns - 1)] + "…"

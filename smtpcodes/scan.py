@@ -693,7 +693,20 @@ class _Scanner:
     summary: Summary
     limits: Limits
     stdin: IO[bytes] | None
-    progress: Callable[[str], None] | None
+    progress: Callable[[str, float | None], None] | None
+    # How much of the current file has been read (0 to 1), when that can be told.
+    position: Callable[[], float] | None = None
+
+    def report(self, name: str) -> None:
+        """Call progress with the input's name and how much of it has been read, if known."""
+        assert self.progress is not None
+        done: float | None = None
+        if self.position is not None:
+            try:
+                done = min(1.0, self.position())
+            except (OSError, ValueError):
+                done = None
+        self.progress(name, done)
 
     def paths(self, paths: Iterable[str]) -> Generator[ScanItem, None, None]:
         for path in paths:
@@ -728,11 +741,16 @@ class _Scanner:
         try:
             try:
                 readable = _readable(handle)
+                size = os.fstat(handle.fileno()).st_size
             except _READ_ERRORS as exc:
                 yield self.unreadable(path, _reason(exc))
                 return
+            # The file's own offset: for a compressed file, how much of the compressed data.
+            if self.progress is not None and size > 0:
+                self.position = lambda: handle.tell() / size
             yield from self.stream(path, readable, kind)
         finally:
+            self.position = None
             handle.close()
 
     def stream(self, name: str, stream: IO[bytes], kind: str) -> Iterator[ScanItem]:
@@ -827,7 +845,7 @@ class _Scanner:
                 if progress is not None and number % PROGRESS_EVERY == 0:
                     summary.lines += number - counted
                     counted = number
-                    progress(name)
+                    self.report(name)
                 line = raw.decode("utf-8", "replace").rstrip("\r\n")
                 # Successful deliveries are only counted, so they skip the parser (which reads
                 # their reply as carefully as a failure's); the tests mirror parse_log_line's.
@@ -928,7 +946,12 @@ class _Scanner:
         summary = self.summary
         summary.messages += 1
         if self.progress is not None and summary.messages % 64 == 0:
-            self.progress(name)
+            if index is None:
+                self.progress(
+                    name, None
+                )  # one email of a folder: its file says nothing of the rest
+            else:
+                self.report(name)
         try:
             with limits_module.applied(self.limits) as report:
                 replies = parse_message(data)
@@ -956,7 +979,7 @@ def scan(
     kind: str = "auto",
     summary: Summary | None = None,
     stdin: IO[bytes] | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str, float | None], None] | None = None,
     limits: Limits | None = None,
 ) -> Generator[ScanItem, None, None]:
     """Every failed or deferred delivery in the inputs, as it is found, and every problem met.
@@ -964,8 +987,9 @@ def scan(
     `paths` are files, folders (searched recursively) or "-" for `stdin` (binary; default the
     process's standard input). `kind` forces how files are read: "log", "mbox" or "email"; "auto"
     decides from each input's first lines. `summary`, when given, is fed every line, delivery,
-    record and problem. `progress` is called with the current input's name every few thousand lines
-    and every few dozen messages. `limits` (default: those in force, see smtpcodes.limits) bound
+    record and problem. `progress` is called every few thousand lines and every few dozen messages
+    with the current input's name and how much of that file has been read, from 0 to 1 (None when
+    that cannot be told: standard input, a pipe). `limits` (default: those in force, see smtpcodes.limits) bound
     what one line or one message may cost: max_line bytes of a log line, max_bytes of a message,
     max_parts MIME parts, max_depth levels and max_items recipients per message. Every cut is a
     ScanProblem of kind "cut"; what was read is still diagnosed.

@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -627,9 +628,24 @@ def test_cli_progress_on_a_terminal_stderr_only(monkeypatch: pytest.MonkeyPatch)
     env = Environment(stdin=io.BytesIO(), stdout=out, stderr=err, stdout_isatty=False)
     assert run(["scan", SENDMAIL], env) == 0
     assert "\rscanning " in err.getvalue() and "lines" in err.getvalue()
+    assert re.search(r"\[[#.]{20}\] +\d+% ", err.getvalue())  # a file: how much was read
     assert err.getvalue().endswith("\r")  # the status line is wiped before exiting
     assert "scanning" not in out.getvalue()
     assert len(_lines(out.getvalue())) == 2
+
+
+def test_progress_says_how_much_of_a_file_was_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scan_module, "PROGRESS_EVERY", 2)
+    calls: list[tuple[str, float | None]] = []
+    items = list(scan([POSTFIX], progress=lambda name, done: calls.append((name, done))))
+    assert items and calls
+    fractions = [done for _, done in calls]
+    assert all(d is not None and 0 < d <= 1 for d in fractions)
+    assert fractions == sorted(fractions)
+    calls.clear()
+    with open(POSTFIX, "rb") as f:
+        list(scan(["-"], stdin=f, progress=lambda name, done: calls.append((name, done))))
+    assert calls and all(done is None for _, done in calls)  # a stream: its size is not known
 
 
 def test_real_pipe_and_exit_status() -> None:
