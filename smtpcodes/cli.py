@@ -700,7 +700,7 @@ def validate(
 
 # -- scan ------------------------------------------------------------------------------------------
 
-SCAN_KINDS = ("auto", "log", "mbox", "email")
+SCAN_KINDS = ("auto", "log", "exchange", "mbox", "email")  # smtpcodes.scan.KINDS
 PROBLEMS_SHOWN = 20  # problems named on stderr one by one; the rest are counted
 
 
@@ -718,7 +718,10 @@ PROBLEMS_SHOWN = 20  # problems named on stderr one by one; the rest are counted
     type=click.Choice(SCAN_KINDS),
     default="auto",
     show_default=True,
-    help="What the files are; auto tells logs, mbox files and emails apart by their first lines.",
+    help=(
+        "What the files are (exchange: Exchange message tracking logs and their CSV exports);"
+        " auto tells them apart by their first lines."
+    ),
 )
 @limit_options(
     "bytes",

@@ -144,6 +144,11 @@ class TrackingLog:
     def __init__(self) -> None:
         self._columns: _Columns | None = None
 
+    @property
+    def has_header(self) -> bool:
+        """Whether a #Fields line or an export's header row has been read."""
+        return self._columns is not None
+
     def feed(self, line: str) -> list[Reply] | None:
         """The delivery outcomes one line reports: a Reply per recipient for FAIL/DEFER/DELIVER/SEND
         rows (log_status "bounced", "deferred" or "sent"), [] for header/comment lines and other

@@ -27,6 +27,7 @@ from typing import IO, cast
 
 from smtpcodes import limits as limits_module
 from smtpcodes.diagnose import Verdict, diagnose_reply
+from smtpcodes.exchange import TrackingLog, is_tracking_log
 from smtpcodes.limits import Limits
 from smtpcodes.parse import ADDR, Reply, detect_kind, parse_log_line
 
@@ -44,7 +45,7 @@ __all__ = [
 ]
 
 #: How an input is read: "auto" detects logs, mbox files and single emails from their first lines.
-KINDS = ("auto", "log", "mbox", "email")
+KINDS = ("auto", "log", "exchange", "mbox", "email")
 
 STDIN = "-"
 PROGRESS_EVERY = 4096  # lines between calls to the progress callback
@@ -654,6 +655,25 @@ def _sniff(stream: IO[bytes], most: int) -> tuple[str, list[bytes]]:
     return ("email" if detect_kind(text) == "email" else "log"), head
 
 
+_TRACKING_HEAD = 10  # lines is_tracking_log reads
+
+
+def _is_tracking_log(stream: IO[bytes], head: list[bytes], most: int) -> bool:
+    """Whether an input is an Exchange message tracking log or its CSV export, from its first
+    lines; `head` (what _sniff read) gets the lines read to decide."""
+    while len(head) < _TRACKING_HEAD:
+        try:
+            line = stream.readline(most)
+        except _READ_ERRORS:
+            break  # reading on meets it again, after the lines read so far are scanned
+        if not line:
+            break
+        head.append(line)
+    return is_tracking_log(
+        [line.decode("utf-8", "replace").rstrip("\r\n") for line in head[:_TRACKING_HEAD]]
+    )
+
+
 def _chain(head: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:
     yield from head
     yield from rest
@@ -759,6 +779,8 @@ class _Scanner:
         try:
             if kind == "auto":
                 kind, head = _sniff(stream, self.limits.max_line)
+                if kind != "mbox" and _is_tracking_log(stream, head, self.limits.max_line):
+                    kind = "exchange"
             if kind == "email":
                 # One byte more than the limit tells parse_message that the message was cut.
                 data = b"".join(head)
@@ -775,7 +797,7 @@ class _Scanner:
             if kind == "mbox":
                 yield from self.mbox(name, lines)
             else:
-                yield from self.log(name, lines)
+                yield from self.log(name, lines, TrackingLog() if kind == "exchange" else None)
         except _ReadError as exc:
             yield self.unreadable(name, f"read error: {exc}")
 
@@ -818,7 +840,10 @@ class _Scanner:
 
     # -- logs ----------------------------------------------------------------------------------
 
-    def log(self, name: str, lines: Iterator[bytes]) -> Iterator[ScanItem]:
+    def log(
+        self, name: str, lines: Iterator[bytes], tracking: TrackingLog | None = None
+    ) -> Iterator[ScanItem]:
+        """The failures in a mail log; with `tracking`, an Exchange message tracking log."""
         summary = self.summary
         progress = self.progress
         number = 0
@@ -847,6 +872,9 @@ class _Scanner:
                     counted = number
                     self.report(name)
                 line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                if tracking is not None:
+                    yield from self.tracked(name, number, line, tracking)
+                    continue
                 # Successful deliveries are only counted, so they skip the parser (which reads
                 # their reply as carefully as a failure's); the tests mirror parse_log_line's.
                 if "status=" in line:
@@ -872,6 +900,25 @@ class _Scanner:
                     yield item
         finally:
             summary.lines += number - counted
+
+    def tracked(
+        self, name: str, number: int, line: str, tracking: TrackingLog
+    ) -> Iterator[ScanItem]:
+        replies = tracking.feed(line)
+        if replies is None:
+            if tracking.has_header:
+                reason = "a message tracking row that cannot be read"
+            else:
+                reason = "a row before any #Fields line or CSV header: not a message tracking log?"
+            yield self.problem(name, number, reason)
+            return
+        for reply in replies:
+            try:
+                item = self.delivery(reply, name, number, None)
+            except Exception as exc:
+                item = self.problem(name, number, f"{type(exc).__name__}: {exc}", "error")
+            if item is not None:
+                yield item
 
     def problem(
         self,

@@ -639,8 +639,8 @@ def test_progress_says_how_much_of_a_file_was_read(monkeypatch: pytest.MonkeyPat
     calls: list[tuple[str, float | None]] = []
     items = list(scan([POSTFIX], progress=lambda name, done: calls.append((name, done))))
     assert items and calls
-    fractions = [done for _, done in calls]
-    assert all(d is not None and 0 < d <= 1 for d in fractions)
+    fractions = [done for _, done in calls if done is not None]
+    assert len(fractions) == len(calls) and all(0 < d <= 1 for d in fractions)
     assert fractions == sorted(fractions)
     calls.clear()
     with open(POSTFIX, "rb") as f:
@@ -677,3 +677,53 @@ def test_plain_and_json_never_load_rich() -> None:
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+# -- Exchange message tracking logs ----------------------------------------------------------------
+
+EXCHANGE = Path(__file__).resolve().parent / "fixtures" / "exchange"
+
+
+def test_exchange_tracking_logs_are_told_apart_and_read() -> None:
+    records, problems, summary = _scan(str(EXCHANGE))
+    assert summary.inputs == 5 and summary.delivered == 8
+    found = {
+        (Path(r.file).name, r.line, r.recipient, r.status, r.verdict.category) for r in records
+    }
+    assert ("MSGTRK2026112010-1.LOG", 9, "nobody@contoso.test", "failed", "user-unknown") in found
+    assert (
+        "MSGTRK2026112010-1.LOG",
+        14,
+        "info@tailspin.example",
+        "deferred",
+        "greylisted",
+    ) in found
+    assert ("export.csv", 4, "nobody@contoso.test", "failed", "user-unknown") in found
+    # One row, two recipients, each with its own status.
+    row12 = {(r.recipient, r.verdict.category) for r in records if r.line == 12}
+    assert row12 == {
+        ("old.user@northwind.example", "user-unknown"),
+        ("sales@northwind.example", "mailbox-full"),
+    }
+    assert all(r.verdict.reply.origin == "exchange" for r in records)
+    assert [(Path(p.file).name, p.line, p.kind) for p in problems] == [
+        ("MSGTRK2026112010-1.LOG", 17, "malformed")
+    ]
+
+
+def test_exchange_with_a_bom_and_from_stdin() -> None:
+    data = (EXCHANGE / "MSGTRK2026112010-1.LOG").read_bytes()
+    bom = b"\xef\xbb\xbf" + data if not data.startswith(b"\xef\xbb\xbf") else data
+    records, _, _ = _scan("-", stdin=io.BytesIO(bom))
+    assert {r.recipient for r in records} >= {"nobody@contoso.test", "info@tailspin.example"}
+
+
+def test_forcing_exchange_on_another_log_says_why_nothing_is_read() -> None:
+    records, problems, summary = _scan(POSTFIX, kind="exchange")
+    assert not records and not summary.found
+    assert problems and "before any #Fields line" in problems[0].reason
+
+
+def test_a_postfix_log_is_not_taken_for_exchange() -> None:
+    records, _, _ = _scan(POSTFIX)
+    assert records and all(r.verdict.reply.origin == "postfix" for r in records)
