@@ -1,6 +1,6 @@
 """Throughput and peak memory of `smtpcodes scan`, with the machine it ran on.
 
-    python benchmarks/scan_speed.py [--lines N] [--mta postfix|exim|sendmail|mixed]
+    python benchmarks/scan_speed.py [--lines N] [--mta postfix|exim|sendmail|exchange|mixed]
                                     [--rss-size MB] [--jsonl] [--corpus DIR] [--skip-rss]
 
 1. Log lines per second on a generated log (one line in ten a failure or deferral): the library
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--lines", type=int, default=200_000, help="log lines for the speed test")
     parser.add_argument(
-        "--mta", default="postfix", choices=("postfix", "exim", "sendmail", "mixed")
+        "--mta", default="postfix", choices=("postfix", "exim", "sendmail", "exchange", "mixed")
     )
     parser.add_argument("--rss-size", type=float, default=100, help="MB of log for peak RSS")
     parser.add_argument(
