@@ -98,6 +98,27 @@ MERITS: tuple[Merit, ...] = (
         "names the cause and says retry",
     ),
     _m(
+        "gateway-user-not-registered",
+        "rejected",
+        "user-unknown",
+        _decided_by("generic-not-registered-gateway-user"),
+        "the gateway quotes the recipient's address (the Final-Recipient) as not one of its users, "
+        "as in RFC 3464 Appendix E whose report sums it up as 'User unknown'; Sisimai files the "
+        "wording as a sender rejection",
+    ),
+    _m(
+        "ezweb-unknown-address",
+        "suspend",
+        "user-unknown",
+        lambda v: (
+            v.reply.smtp_command == "RCPT TO"
+            or any(e.rule == "kddi-user-unknown-with-address" for e in v.evidence)
+        ),
+        "au's reply quotes the address as unknown ('<address>: User unknown', or a refusal at RCPT "
+        "TO) and EZweb's notice says in Japanese that the address was not found; Sisimai reads the "
+        "notice's English line 'The user(s) account is disabled' as a suspended account",
+    ),
+    _m(
         "documented-unknown-user",
         "filtered rejected",
         "user-unknown",
@@ -112,7 +133,9 @@ MERITS: tuple[Merit, ...] = (
         _context("uncorroborated"),
         "a generic 'user unknown' with no X.1.x status, no RCPT TO phase and no provider wording "
         "is also what recipient-side filters answer, so the address is not condemned (soft); "
-        "Sisimai's generic classifier decides the same, its MTA-specific modules the other way",
+        "Sisimai's generic classifier (Reason::Filtered) decides the same unless the command was "
+        "before DATA, and labels 24 such rows filtered here; these labels come from MTA modules "
+        "(McAfee, IMailServer, Verizon, MessageLabs) that read the wording alone",
     ),
     _m(
         "gave-up-after-retries",
@@ -221,6 +244,14 @@ MERITS: tuple[Merit, ...] = (
         lambda v: v.enhanced_code == "5.1.1",
         "the DSN's Status and Diagnostic-Code say 5.1.1 User Unknown; only a test notice above them "
         "talks about disk space",
+    ),
+    _m(
+        "no-cause-given",
+        "userunknown",
+        "undetermined",
+        lambda v: all(e.rule == "message:bounce" for e in v.evidence),
+        "the notice names no cause ('Unable to deliver message to <...> (and other recipients in "
+        "the same domain)'); Sisimai's TrendMicro module assumes an unknown user",
     ),
     _m(
         "not-a-bounce",

@@ -495,6 +495,52 @@ def test_user_unknown_needs_more_than_a_generic_wording_in_a_bounce() -> None:
     assert pasted.category == "user-unknown"
 
 
+def _dsn_reply(text: str, code: str = "550", status: str = "5.0.0") -> Reply:
+    """A DSN recipient with no SMTP phase and no X.1.x status: only the wording can tell."""
+    return Reply(
+        text=text,
+        raw=f"Diagnostic-Code: smtp; {code} {text}",
+        reply_code=code,
+        enhanced_code=None,
+        dsn_status=status,
+        dsn_action="failed",
+        diagnostic_type="smtp",
+        message_kind="dsn",
+    )
+
+
+def test_kddi_quotes_the_address_only_when_it_does_not_exist() -> None:
+    # au (KDDI) answers "550 <address>: User unknown" for a mailbox it does not have, and
+    # "550 : User unknown" when the recipient's domain filter refused the sender.
+    unknown = diagnose_reply(_dsn_reply("<t.yamada-1984@ezweb.ne.jp>: User unknown"))
+    assert unknown is not None and unknown.category == "user-unknown"
+    assert unknown.bounce == "hard"
+    assert any(e.rule == "kddi-user-unknown-with-address" for e in unknown.evidence)
+    on_au = diagnose_reply(_dsn_reply("<hanako.s@au.com>: User unknown"))
+    assert on_au is not None and on_au.category == "user-unknown"
+    filtered = diagnose_reply(_dsn_reply(": User unknown"))
+    assert filtered is not None and filtered.category == "recipient-filtered"
+    assert filtered.bounce == "soft"
+    # Another domain quoted the same way stays a generic wording (not corroborated).
+    elsewhere = diagnose_reply(_dsn_reply("<t.yamada@example.co.jp>: User unknown"))
+    assert elsewhere is not None and elsewhere.category == "recipient-filtered"
+    # The Japanese carriers' filters answer "user unknown" after DATA: still a filter there.
+    after_data = diagnose_reply(
+        _dsn_reply("Unknown user t.yamada-1984@docomo.ne.jp")._replace(smtp_command="DATA")
+    )
+    assert after_data is not None and after_data.category == "recipient-filtered"
+
+
+def test_gateway_user_not_registered_is_about_the_recipient() -> None:
+    # RFC 3464 Appendix E: the gateway quotes the Final-Recipient.
+    verdict = diagnose_reply(
+        _dsn_reply("'j.smith@mail.example.org' is not a registered gateway user")
+    )
+    assert verdict is not None and verdict.category == "user-unknown"
+    assert verdict.bounce == "hard" and verdict.retry == "no"
+    assert any(e.rule == "generic-not-registered-gateway-user" for e in verdict.evidence)
+
+
 def test_refusal_at_mail_from_is_about_the_sender() -> None:
     verdict = one(
         "Connected to 192.0.2.225 but sender was rejected.\n"
