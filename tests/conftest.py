@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -68,3 +70,15 @@ def corpus_or_skip() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not present")
     return CORPUS
+
+
+def gen_logs() -> ModuleType:
+    """benchmarks/gen_logs.py as a module (the benchmarks are not a package)."""
+    if "gen_logs" in sys.modules:
+        return sys.modules["gen_logs"]
+    spec = importlib.util.spec_from_file_location("gen_logs", REPO / "benchmarks" / "gen_logs.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["gen_logs"] = module  # its dataclasses look themselves up there
+    spec.loader.exec_module(module)
+    return module

@@ -7,15 +7,12 @@ whole generated logs, the test fixtures and the corpus both ways and compare eve
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import re
-import sys
 from collections.abc import Iterator
-from types import ModuleType
 
 import pytest
-from conftest import CORPUS, REPO
+from conftest import CORPUS, REPO, gen_logs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,17 +21,6 @@ from smtpcodes import scan as scan_module
 from smtpcodes.diagnose import Verdict, diagnose_reply
 from smtpcodes.parse import Reply
 from smtpcodes.scan import ScanRecord, Summary, normalize_reason, scan
-
-
-def _gen_logs() -> ModuleType:
-    if "gen_logs" in sys.modules:
-        return sys.modules["gen_logs"]
-    spec = importlib.util.spec_from_file_location("gen_logs", REPO / "benchmarks" / "gen_logs.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["gen_logs"] = module  # its dataclasses look themselves up there
-    spec.loader.exec_module(module)
-    return module
 
 
 def _uncached(reply: Reply) -> Verdict | None:
@@ -59,7 +45,7 @@ def _check(records: Iterator[ScanRecord]) -> int:
 @pytest.mark.parametrize("mta", ["postfix", "exim", "sendmail", "mixed"])
 def test_log_verdicts_match_uncached(mta: str) -> None:
     out = io.StringIO()
-    _gen_logs().write_log(out, mta=mta, lines=3000, failures=0.5, seed=11)
+    gen_logs().write_log(out, mta=mta, lines=3000, failures=0.5, seed=11)
     data = out.getvalue().encode()
     diagnose._VERDICTS.clear()
     first = _check(_records(["-"], data))
