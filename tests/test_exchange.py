@@ -16,7 +16,6 @@ from smtpcodes.exchange import TrackingLog, is_tracking_log
 from smtpcodes.parse import Reply
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exchange"
-REPO = Path(__file__).resolve().parents[1]
 
 FIELDS_2019 = (
     "#Fields: date-time,client-ip,client-hostname,server-ip,server-hostname,source-context,"
