@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -656,3 +657,66 @@ def test_objects_serialise_to_json() -> None:
     assert json.dumps(kb.provider("gmail").to_json())
     assert json.dumps(kb.vendor_codes("5.7.708")[0].to_json())
     assert top("550 user unknown").to_json()["matched"] == "user unknown"
+
+
+# --------------------------------------------------------------------------- pattern index
+
+
+# The cached functions themselves, taken before any test replaces one of them.
+_PATTERN_CACHES = (
+    kb._pattern_index,
+    kb._analyse,
+    kb._requirements,
+    kb.rules,
+    kb._matcher,
+    kb._matches,
+)
+
+
+def _clear_pattern_caches() -> None:
+    for cached in _PATTERN_CACHES:
+        cached.cache_clear()
+
+
+@pytest.fixture
+def fresh_caches() -> Iterator[None]:
+    _clear_pattern_caches()
+    yield
+    _clear_pattern_caches()
+
+
+def test_pattern_index_is_fresh() -> None:
+    current = (DATA / kb.PATTERN_INDEX).read_text(encoding="utf-8")
+    assert current == kb.build_pattern_index(), (
+        "data/rule-patterns.json is stale: python -m smtpcodes.kb data/rule-patterns.json"
+    )
+
+
+def test_without_the_index_every_pattern_is_analysed_and_matches_the_same(
+    fresh_caches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [reply for _, reply, _, _ in EXAMPLES]
+    with_index = [[(m.rule.id, m.matched) for m in kb.match_rules(t)] for t in texts]
+    assert kb._pattern_index()  # the shipped index was used
+    _clear_pattern_caches()
+    analysed: list[str] = []
+    fresh = kb._analyse_fresh
+
+    def counted(pattern: str) -> frozenset[tuple[str, bool, bool]]:
+        analysed.append(pattern)
+        return fresh(pattern)
+
+    monkeypatch.setattr(kb, "_pattern_index", dict)
+    monkeypatch.setattr(kb, "_analyse_fresh", counted)
+    without = [[(m.rule.id, m.matched) for m in kb.match_rules(t)] for t in texts]
+    assert without == with_index
+    assert len(set(analysed)) == sum(1 for r in kb.rules() if r.match_type == "regex")
+
+
+def test_a_pattern_missing_from_the_index_is_still_checked(fresh_caches: None) -> None:
+    # An edited pattern is not in the index: its safety is checked when the rules load.
+    unsafe = "(a|aa){1,20}xyz user unknown"
+    assert unsafe not in kb._pattern_index()
+    with pytest.raises(kb._Unsafe):
+        kb._analyse(unsafe)
+    assert kb.check_pattern(unsafe) is not None
