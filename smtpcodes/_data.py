@@ -6,7 +6,10 @@ import csv
 import io
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the start-up of `explain 5.7.26` reads this module: nothing more to import
+    from collections.abc import Callable, Sequence
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 # Installed wheels carry the files in smtpcodes/data (hatchling force-include); a source checkout
@@ -36,3 +39,16 @@ def read_csv(name: str) -> list[dict[str, str]]:
 def read_jsonl(name: str) -> list[dict[str, Any]]:
     """Objects of a JSON Lines data file; blank lines are skipped."""
     return [json.loads(line) for line in read_text(name).splitlines() if line.strip()]
+
+
+def write_generated(argv: Sequence[str], module: str, target: str, build: Callable[[], str]) -> int:
+    """The main() of a module that writes a generated data file: python -m `module` data/`target`,
+    whose text `build` gives."""
+    if len(argv) != 1:
+        import sys
+
+        sys.stderr.write(f"usage: python -m {module} data/{target}\n")
+        return 2
+    with open(argv[0], "w", encoding="utf-8", newline="\n") as f:
+        f.write(build())
+    return 0

@@ -84,14 +84,7 @@ def build() -> str:
     return "".join(lines)
 
 
-def main(argv: Sequence[str]) -> int:
-    if len(argv) != 1:
-        sys.stderr.write("usage: python -m smtpcodes.fastpath data/explain-index.tsv\n")
-        return 2
-    with open(argv[0], "w", encoding="utf-8", newline="\n") as f:
-        f.write(build())
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    from smtpcodes._data import write_generated
+
+    raise SystemExit(write_generated(sys.argv[1:], "smtpcodes.fastpath", INDEX, build))

@@ -22,7 +22,7 @@ import types
 from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
-from smtpcodes._data import read_csv, read_jsonl, read_text
+from smtpcodes._data import read_csv, read_jsonl, read_text, write_generated
 
 __all__ = [
     "CATEGORY_IDS",
@@ -1385,14 +1385,7 @@ def _may_match(requirements: _Requirements, low: str) -> bool:
     return False
 
 
-def main(argv: list[str]) -> int:
-    if len(argv) != 1:
-        sys.stderr.write("usage: python -m smtpcodes.kb data/rule-patterns.json\n")
-        return 2
-    with open(argv[0], "w", encoding="utf-8", newline="\n") as f:
-        f.write(build_pattern_index())
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(
+        write_generated(sys.argv[1:], "smtpcodes.kb", PATTERN_INDEX, build_pattern_index)
+    )
