@@ -23,6 +23,7 @@ from collections.abc import Iterator, Sequence
 from typing import IO
 
 from smtpcodes import limits
+from smtpcodes._encoding import to_utf8
 from smtpcodes.parse import (
     ADDR,
     Reply,
@@ -1109,13 +1110,14 @@ _CHUNK = 64 << 10  # bytes of a line read at a time
 
 
 def _read_file(path: str, handle: IO[bytes] | None = None) -> bytes:
-    """A message file (or `handle`, open on it), up to max_bytes; a cut is recorded."""
+    """A message file (or `handle`, open on it), up to max_bytes (a cut is recorded); UTF-16
+    behind a byte order mark comes back as UTF-8."""
     most = limits.current().max_bytes
     with open(path, "rb") if handle is None else contextlib.nullcontext(handle) as stream:
         data, more = limits.read_at_most(stream, most)
     if more:
         _too_big(most)
-    return data
+    return to_utf8(data)
 
 
 def iter_mbox(path: str, handle: IO[bytes] | None = None) -> Iterator[tuple[str, list[Reply]]]:

@@ -308,9 +308,12 @@ def cli() -> None:
 
 
 def _read_stdin() -> bytes:
+    """Standard input up to max_bytes, as UTF-8 when it was UTF-16 behind a byte order mark."""
+    from smtpcodes._encoding import to_utf8
+
     env = _env()
     try:
-        return _at_most(env.stdin)
+        return to_utf8(_at_most(env.stdin))
     except OSError as exc:
         raise InputError(f"cannot read standard input: {exc.strerror or exc}") from None
 

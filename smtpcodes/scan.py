@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import IO, cast
 
 from smtpcodes import limits as limits_module
+from smtpcodes._encoding import BOMS, looks_utf16
 from smtpcodes.diagnose import Verdict, diagnose_reply
 from smtpcodes.exchange import TrackingLog, is_tracking_log
 from smtpcodes.limits import Limits
@@ -595,7 +596,8 @@ _READ_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def _readable(stream: IO[bytes]) -> IO[bytes]:
-    """The stream itself, or decompressed when it starts with a gzip, bzip2 or xz signature."""
+    """The stream itself, decompressed when it starts with a gzip, bzip2 or xz signature, or
+    recoded to UTF-8 when it starts with a UTF-16 byte order mark."""
     buffered = stream if isinstance(stream, io.BufferedReader) else None
     if buffered is None:
         buffered = io.BufferedReader(cast(io.RawIOBase, stream))
@@ -612,6 +614,12 @@ def _readable(stream: IO[bytes]) -> IO[bytes]:
         import lzma
 
         return cast(IO[bytes], lzma.LZMAFile(buffered))
+    if magic.startswith(BOMS) and looks_utf16(buffered.peek(64)[:64]):
+        # UTF-16 with its byte order mark: what Windows PowerShell's ">" and Out-File write (an
+        # exported tracking log, a log copied off a Windows host). Read as UTF-8, like the rest.
+        import codecs
+
+        return cast(IO[bytes], codecs.EncodedFile(buffered, "utf-8", "utf-16", "replace"))
     return cast(IO[bytes], buffered)
 
 

@@ -727,3 +727,17 @@ def test_forcing_exchange_on_another_log_says_why_nothing_is_read() -> None:
 def test_a_postfix_log_is_not_taken_for_exchange() -> None:
     records, _, _ = _scan(POSTFIX)
     assert records and all(r.verdict.reply.origin == "postfix" for r in records)
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be"])
+def test_utf16_input_with_a_byte_order_mark(codec: str) -> None:
+    # Windows PowerShell's ">" writes UTF-16 with a BOM: an export of a tracking log, or a log.
+    for path in (EXCHANGE / "export.csv", Path(POSTFIX)):
+        text = path.read_text(encoding="utf-8")
+        data = ("\ufeff" + text).encode(codec) if codec == "utf-16-be" else text.encode(codec)
+        records, problems, _ = _scan("-", stdin=io.BytesIO(data))
+        expected, expected_problems, _ = _scan(str(path))
+        assert records and len(problems) == len(expected_problems)
+        assert [
+            (r.line, r.recipient, r.verdict.category, r.verdict.reply.text) for r in records
+        ] == [(r.line, r.recipient, r.verdict.category, r.verdict.reply.text) for r in expected]
