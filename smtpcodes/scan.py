@@ -193,8 +193,31 @@ class ScanRecord:
         return layout.text(own, decided)
 
 
-# One encoder, made once: json.dumps with options builds a new one on every call.
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+def _encoder() -> Callable[[object], str]:
+    """Compact JSON (ensure_ascii=False), as json.dumps writes it, made once: json.dumps with
+    options builds a new encoder on every call, and JSONEncoder.encode its C part. The C part
+    is made here once when this Python has it in the shape expected (checked on a sample);
+    otherwise JSONEncoder.encode."""
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    try:
+        from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+
+        make = c_make_encoder(
+            None, encoder.default, encode_basestring, None, ":", ",", False, False, True
+        )
+        sample = {"a": [1, 2.5, None, True, '\u00e9\n"'], "b": {"c": ""}}
+
+        def fast(obj: object) -> str:
+            return "".join(make(obj, 0))
+
+        if fast(sample) == encoder.encode(sample):
+            return fast
+    except Exception:  # not CPython's C accelerator, or another signature: the plain path
+        pass
+    return encoder.encode
+
+
+_dumps = _encoder()
 
 
 def _members(data: dict[str, object], keys: tuple[str, ...]) -> str:

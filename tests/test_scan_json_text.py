@@ -119,3 +119,15 @@ def test_any_reply_text_is_to_json(to: str, code: str, dsn: str, status: str, te
     item = scanner.delivery(reply, "x.log", 1, None)
     if isinstance(item, ScanRecord):
         assert item.to_json_text() == _reference(item)
+
+
+def test_the_encoder_is_json_dumps_with_or_without_the_c_accelerator(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json.encoder
+
+    sample = {"a": [1, 2.5, None, True, 'é\n"\x00\u2028'], "b": {"c": ""}, "d": -0.0}
+    expected = json.dumps(sample, ensure_ascii=False, separators=(",", ":"))
+    assert scan_module._dumps(sample) == expected
+    monkeypatch.setattr(json.encoder, "c_make_encoder", None)  # as on an interpreter without it
+    assert scan_module._encoder()(sample) == expected
