@@ -283,18 +283,17 @@ def _statuses(text: str, count: int) -> list[str]:
     starts; if that does not give one per recipient, each gets the whole text."""
     if count <= 1:
         return [text]
-    pieces = _split_top(text)
-    if len(pieces) != count:
-        merged: list[str] = []
-        for piece in pieces:
-            if merged and _STATUS_START.match(piece) is None:
-                merged[-1] += ";" + piece
-            else:
-                merged.append(piece)
-        pieces = merged
-    if len(pieces) != count:
+    # Always merged, also when the count happens to match: a single "550 5.1.1 ...; not found"
+    # for two recipients splits in two as well.
+    merged: list[str] = []
+    for piece in _split_top(text):
+        if merged and _STATUS_START.match(piece) is None:
+            merged[-1] += ";" + piece
+        else:
+            merged.append(piece)
+    if len(merged) != count:
         return [text] * count
-    return pieces
+    return merged
 
 
 def _split_top(text: str) -> list[str]:

@@ -380,3 +380,17 @@ def test_the_generated_exchange_log_reads_whole() -> None:
     assert len(failures) == sum(1 for line in lines if gen.is_failure(line))
     assert 0.15 < len(failures) / len(lines) < 0.25
     assert all(diagnose_reply(r) is not None for r in failures[:50])
+
+
+def test_one_status_with_a_semicolon_for_two_recipients() -> None:
+    # Split on ";" it gives two pieces, as many as the recipients; the second is not a status.
+    log = TrackingLog()
+    log.feed(FIELDS_2019)
+    status = "550 5.1.1 RESOLVER.ADR.RecipNotFound; not found"
+    out = log.feed(
+        row(event_id="FAIL", recipient_address="a@x.example;b@y.example", recipient_status=status)
+    )
+    assert out is not None and [(r.recipient, r.text) for r in out] == [
+        ("a@x.example", "RESOLVER.ADR.RecipNotFound; not found"),
+        ("b@y.example", "RESOLVER.ADR.RecipNotFound; not found"),
+    ]
