@@ -686,13 +686,18 @@ def _sniff(stream: IO[bytes], most: int) -> tuple[str, list[bytes]]:
     return ("email" if detect_kind(text) == "email" else "log"), head
 
 
-_TRACKING_HEAD = 10  # lines is_tracking_log reads
+_TRACKING_HEAD = 10  # lines is_tracking_log reads at most
 
 
 def _is_tracking_log(stream: IO[bytes], head: list[bytes], most: int) -> bool:
     """Whether an input is an Exchange message tracking log or its CSV export, from its first
-    lines; `head` (what _sniff read) gets the lines read to decide."""
-    while len(head) < _TRACKING_HEAD:
+    lines; `head` (what _sniff read) gets the lines read to decide.
+
+    More lines are read only while all so far are comments or blank (a log's #Software ... #Fields
+    header, an export's #TYPE line): the first other line decides. So a live log piped in
+    (tail -F | smtpcodes scan -) is not held back waiting for lines that have not come yet.
+    """
+    while len(head) < _TRACKING_HEAD and all(_comment_or_blank(line) for line in head):
         try:
             line = stream.readline(most)
         except _READ_ERRORS:
@@ -703,6 +708,11 @@ def _is_tracking_log(stream: IO[bytes], head: list[bytes], most: int) -> bool:
     return is_tracking_log(
         [line.decode("utf-8", "replace").rstrip("\r\n") for line in head[:_TRACKING_HEAD]]
     )
+
+
+def _comment_or_blank(line: bytes) -> bool:
+    text = line.removeprefix(b"\xef\xbb\xbf").strip()
+    return not text or text.startswith(b"#")
 
 
 def _chain(head: list[bytes], rest: Iterator[bytes]) -> Iterator[bytes]:

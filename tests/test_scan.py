@@ -741,3 +741,26 @@ def test_utf16_input_with_a_byte_order_mark(codec: str) -> None:
         assert [
             (r.line, r.recipient, r.verdict.category, r.verdict.reply.text) for r in records
         ] == [(r.line, r.recipient, r.verdict.category, r.verdict.reply.text) for r in expected]
+
+
+def test_a_live_pipe_gets_its_record_before_the_input_ends() -> None:
+    # tail -F mail.log | smtpcodes scan -: one delivery line must not wait for more lines.
+    import select
+
+    line = Path(SENDMAIL).read_bytes().splitlines(keepends=True)
+    failure = next(x for x in line if b"stat=" in x and b"stat=Sent" not in x)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "smtpcodes", "scan", "--format", "jsonl", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(failure)
+        proc.stdin.flush()
+        ready, _, _ = select.select([proc.stdout], [], [], 30)
+        assert ready, "no record while the input is still open"
+        assert json.loads(proc.stdout.readline())["line"] == 1
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
