@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import IO, Any, cast
+
 BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
@@ -23,3 +25,48 @@ def to_utf8(data: bytes) -> bytes:
     if looks_utf16(data[:64]):
         return data.decode("utf-16", "replace").encode("utf-8")
     return data
+
+
+class Utf8Reader:
+    """A binary stream of UTF-16 text (behind its byte order mark) read as UTF-8 bytes, with
+    what scan and the email readers call: readline(size) and read(size).
+
+    Lines end at "\\n" only, as in the UTF-8 readers (a bare "\\r", a form feed or U+2028 stays
+    inside its line); a line is decoded a bounded piece at a time, so memory stays flat.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        import io
+
+        # Any: TextIOWrapper's stub wants a buffered stream, which every caller passes.
+        self._text = io.TextIOWrapper(
+            cast(Any, raw), encoding="utf-16", errors="replace", newline="\n"
+        )
+        self._pending = b""
+
+    def _fill(self, size: int) -> None:
+        if not self._pending:
+            # At most `size` characters: their UTF-8 is at most four times as many bytes.
+            self._pending = self._text.readline(max(1, size)).encode("utf-8", "replace")
+
+    def readline(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            size = 1 << 20
+        self._fill(size)
+        cut = self._pending.find(b"\n", 0, size) + 1 or min(size, len(self._pending))
+        line, self._pending = self._pending[:cut], self._pending[cut:]
+        return line
+
+    def read(self, size: int = -1) -> bytes:
+        out: list[bytes] = []
+        left = (1 << 62) if size is None or size < 0 else size
+        while left > 0:
+            piece = self.readline(min(left, 1 << 16))
+            if not piece:
+                break
+            out.append(piece)
+            left -= len(piece)
+        return b"".join(out)
+
+    def close(self) -> None:
+        self._text.detach()

@@ -308,19 +308,18 @@ def cli() -> None:
 
 
 def _read_stdin() -> bytes:
-    """Standard input up to max_bytes, as UTF-8 when it was UTF-16 behind a byte order mark."""
-    from smtpcodes._encoding import to_utf8
-
     env = _env()
     try:
-        return to_utf8(_at_most(env.stdin))
+        return _at_most(env.stdin)
     except OSError as exc:
         raise InputError(f"cannot read standard input: {exc.strerror or exc}") from None
 
 
 def _at_most(stream: IO[bytes]) -> bytes:
-    """The first max_bytes of a stream; reading one byte more tells whether there is more."""
+    """The first max_bytes of a stream (reading one byte more tells whether there is more), as
+    UTF-8 when it was UTF-16 behind a byte order mark."""
     from smtpcodes import limits
+    from smtpcodes._encoding import to_utf8
 
     most = limits.current().max_bytes
     data, more = limits.read_at_most(stream, most)
@@ -329,7 +328,7 @@ def _at_most(stream: IO[bytes]) -> bytes:
             "max_bytes",
             f"more than {most:,} bytes; only the first {most:,} were read (--max-bytes)",
         )
-    return data
+    return to_utf8(data)
 
 
 def _decode(data: bytes) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import IO, cast
 
 from smtpcodes import limits as limits_module
-from smtpcodes._encoding import BOMS, looks_utf16
+from smtpcodes._encoding import Utf8Reader, looks_utf16
 from smtpcodes.diagnose import Verdict, diagnose_reply
 from smtpcodes.exchange import TrackingLog, is_tracking_log
 from smtpcodes.limits import Limits
@@ -619,31 +619,31 @@ _READ_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def _readable(stream: IO[bytes]) -> IO[bytes]:
-    """The stream itself, decompressed when it starts with a gzip, bzip2 or xz signature, or
-    recoded to UTF-8 when it starts with a UTF-16 byte order mark."""
+    """The stream itself, decompressed when it starts with a gzip, bzip2 or xz signature, and
+    read as UTF-8 when its text is UTF-16 behind a byte order mark."""
     buffered = stream if isinstance(stream, io.BufferedReader) else None
     if buffered is None:
         buffered = io.BufferedReader(cast(io.RawIOBase, stream))
+    opened: IO[bytes] = cast(IO[bytes], buffered)
     magic = buffered.peek(6)[:6]
     if magic.startswith(b"\x1f\x8b"):
         import gzip
 
-        return cast(IO[bytes], gzip.GzipFile(fileobj=buffered, mode="rb"))
-    if magic.startswith(b"BZh"):
+        opened = cast(IO[bytes], gzip.GzipFile(fileobj=buffered, mode="rb"))
+    elif magic.startswith(b"BZh"):
         import bz2
 
-        return cast(IO[bytes], bz2.BZ2File(buffered))
-    if magic.startswith(b"\xfd7zXZ\x00"):
+        opened = cast(IO[bytes], bz2.BZ2File(buffered))
+    elif magic.startswith(b"\xfd7zXZ\x00"):
         import lzma
 
-        return cast(IO[bytes], lzma.LZMAFile(buffered))
-    if magic.startswith(BOMS) and looks_utf16(buffered.peek(64)[:64]):
-        # UTF-16 with its byte order mark: what Windows PowerShell's ">" and Out-File write (an
-        # exported tracking log, a log copied off a Windows host). Read as UTF-8, like the rest.
-        import codecs
-
-        return cast(IO[bytes], codecs.EncodedFile(buffered, "utf-8", "utf-16", "replace"))
-    return cast(IO[bytes], buffered)
+        opened = cast(IO[bytes], lzma.LZMAFile(buffered))  # noqa: SIM115 - closed with the file under it
+    # UTF-16 with its byte order mark, what Windows PowerShell's ">" and Out-File write (an
+    # exported tracking log, a log copied off a Windows host), compressed or not.
+    peek = getattr(opened, "peek", None)
+    if peek is not None and looks_utf16(peek(64)[:64]):
+        return cast(IO[bytes], Utf8Reader(opened))
+    return opened
 
 
 def _lines(stream: IO[bytes], most: int) -> Iterator[bytes]:
