@@ -1035,9 +1035,8 @@ class _Scanner:
         summary.messages += 1
         if self.progress is not None and summary.messages % 64 == 0:
             if index is None:
-                self.progress(
-                    name, None
-                )  # one email of a folder: its file says nothing of the rest
+                # One email of a folder: how much of its file was read says nothing of the rest.
+                self.progress(name, None)
             else:
                 self.report(name)
         try:
