@@ -190,3 +190,12 @@ def test_normalize_reason_as_word_by_word(words: list[str], sep: str, limit: int
     assert normalize_reason(text, limit) == _normalize_reason_word_by_word(text, limit)
     # Twice: the second time the words it kept are remembered.
     assert normalize_reason(text, limit) == _normalize_reason_word_by_word(text, limit)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x\udc801234567 y", "\udc80\udc81 5.7.1", "é1234 ü12345678 Ω1.2.3.4", "٣٤٥٦٧٨٩ 1٢3"],
+)
+def test_normalize_reason_counts_ascii_digits_only(text: str) -> None:
+    # Lone surrogates (undecodable bytes) and non-ASCII digits, as the reference counts them.
+    assert normalize_reason(text) == _normalize_reason_word_by_word(text)
