@@ -143,6 +143,9 @@ class TrackingLog:
 
     def __init__(self) -> None:
         self._columns: _Columns | None = None
+        # Outcome rows whose recipients or statuses Export-Csv wrote as a type name
+        # (System.String[]): their values are lost, which the reader should be told.
+        self.unjoined = 0
 
     @property
     def has_header(self) -> bool:
@@ -187,6 +190,10 @@ class TrackingLog:
         status = _OUTCOMES.get(event)
         if status is None:
             return self._header(cells) if event == "EventId" else []
+        if _field(cells, columns.recipients) in _ARRAY_TYPES or _field(cells, columns.status) in (
+            _ARRAY_TYPES
+        ):
+            self.unjoined += 1
         try:
             return _outcomes(line, cells, columns, status)
         except Exception:  # never let one odd row stop a scan; it is reported as unreadable

@@ -951,7 +951,16 @@ class _Scanner:
     def tracked(
         self, name: str, number: int, line: str, tracking: TrackingLog
     ) -> Iterator[ScanItem]:
+        unjoined = tracking.unjoined
         replies = tracking.feed(line)
+        if tracking.unjoined == 1 and not unjoined:
+            yield self.problem(
+                name,
+                number,
+                "Export-Csv wrote the recipients or their statuses as System.String[], so they are"
+                " lost: export them joined (@{n='Recipients';e={$_.Recipients -join ';'}}, the"
+                " same for RecipientStatus)",
+            )
         if replies is None:
             if tracking.has_header:
                 reason = "a message tracking row that cannot be read"

@@ -394,3 +394,10 @@ def test_one_status_with_a_semicolon_for_two_recipients() -> None:
         ("a@x.example", "RESOLVER.ADR.RecipNotFound; not found"),
         ("b@y.example", "RESOLVER.ADR.RecipNotFound; not found"),
     ]
+
+
+def test_an_export_that_lost_its_recipients_is_counted() -> None:
+    log = TrackingLog()
+    results = [log.feed(line) for line in lines_of("export-pwsh7.csv")]
+    assert None not in results
+    assert log.unjoined == 1  # one FAIL row with System.String[] in Recipients/RecipientStatus

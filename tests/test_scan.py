@@ -706,9 +706,12 @@ def test_exchange_tracking_logs_are_told_apart_and_read() -> None:
         ("sales@northwind.example", "mailbox-full"),
     }
     assert all(r.verdict.reply.origin == "exchange" for r in records)
-    assert [(Path(p.file).name, p.line, p.kind) for p in problems] == [
-        ("MSGTRK2026112010-1.LOG", 17, "malformed")
+    assert sorted((Path(p.file).name, p.line, p.kind) for p in problems) == [
+        ("MSGTRK2026112010-1.LOG", 17, "malformed"),
+        ("export-pwsh7.csv", 2, "malformed"),  # recipients written as System.String[]
     ]
+    unjoined = next(p for p in problems if p.file.endswith("export-pwsh7.csv"))
+    assert "System.String[]" in unjoined.reason and "-join" in unjoined.reason
 
 
 def test_exchange_with_a_bom_and_from_stdin() -> None:
