@@ -747,8 +747,9 @@ def scan(
 ) -> int:
     """Diagnose every failed or deferred delivery in mail logs, mbox files, Maildirs or stdin.
 
-    Reads Postfix, Exim and Sendmail logs (also gzip, bzip2 and xz), mbox files, emails, and
-    folders of them (Maildir or .eml files, recursively); '-' reads stdin. Output streams: one JSON
+    Reads Postfix, Exim and Sendmail logs and Exchange message tracking logs or their CSV
+    exports (also gzip, bzip2 and xz; UTF-8, or UTF-16 with a byte order mark), mbox files,
+    emails, and folders of them (Maildir or .eml files, recursively); '-' reads stdin. Output streams: one JSON
     object per failure, as it is found (JSON Lines, the default in a pipe; interrupting leaves
     complete lines), or with --summary the counts by category, class, provider and recipient
     domain, and the top reasons. At a terminal the default is the summary table. Problems go to
