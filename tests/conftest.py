@@ -72,13 +72,17 @@ def corpus_or_skip() -> Path:
     return CORPUS
 
 
-def gen_logs() -> ModuleType:
-    """benchmarks/gen_logs.py as a module (the benchmarks are not a package)."""
-    if "gen_logs" in sys.modules:
-        return sys.modules["gen_logs"]
-    spec = importlib.util.spec_from_file_location("gen_logs", REPO / "benchmarks" / "gen_logs.py")
+def benchmark(name: str) -> ModuleType:
+    """benchmarks/NAME.py as a module (the benchmarks are scripts, not a package), loaded once."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["gen_logs"] = module  # its dataclasses look themselves up there
+    sys.modules[name] = module  # their dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
+
+
+def gen_logs() -> ModuleType:
+    return benchmark("gen_logs")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import importlib.util
 import io
 import json
 import os
@@ -30,9 +29,9 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from conftest import benchmark
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -624,18 +623,7 @@ def test_a_bug_is_one_line_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> N
 # --- regular expressions: adversarial 1 MB inputs -------------------------------------------------
 
 
-def _adversarial() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "adversarial", REPO / "benchmarks" / "adversarial.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-ADVERSARIAL = _adversarial()
+ADVERSARIAL = benchmark("adversarial")
 READERS: dict[str, Callable[[str], object]] = ADVERSARIAL.readers()
 SIZE = 1_000_000
 # Generous: each reading takes well under a second (benchmarks/adversarial.py prints the times);

@@ -8,15 +8,13 @@ bounces) as child processes and check their peak RSS.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import sys
 import threading
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from conftest import benchmark
 from test_hostile import check, cli
 
 from smtpcodes import limits
@@ -262,7 +260,7 @@ def test_explain_max_bytes_on_an_argument() -> None:
 
 def test_explain_max_parts_and_max_items_on_a_file(tmp_path: Path) -> None:
     path = tmp_path / "parts.eml"
-    _big_inputs().many_parts(path, 40)
+    BIG.many_parts(path, 40)
     ran = cli(["explain", "-f", str(path), "--max-parts", "5", "--format", "jsonl"])
     check(ran, "jsonl")
     assert ran.status == 1 and len(ran.out.splitlines()) == 5
@@ -274,7 +272,7 @@ def test_explain_max_parts_and_max_items_on_a_file(tmp_path: Path) -> None:
 
 def test_explain_stops_an_mbox_at_max_items(tmp_path: Path) -> None:
     path = tmp_path / "box.mbox"
-    _big_inputs().big_mbox(path, 30)
+    BIG.big_mbox(path, 30)
     ran = cli(["explain", "-f", str(path), "--max-items", "12", "--format", "jsonl"])
     check(ran, "jsonl")
     assert ran.status == 1 and len(ran.out.splitlines()) == 12
@@ -323,18 +321,7 @@ def test_a_generous_limit_does_not_allocate_it() -> None:
 # --- scaled-down sizes, as child processes ----------------------------------------------------------
 
 
-def _big_inputs() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "big_inputs", REPO / "benchmarks" / "big_inputs.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-BIG = _big_inputs()
+BIG = benchmark("big_inputs")
 # The interpreter, Click and the data files take about 25 MB, a thousand verdicts about 35 MB more;
 # holding one of the 30 MB inputs below whole (as bytes, then as text) would take 60 MB more.
 RSS_MB = 60
