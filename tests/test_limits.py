@@ -23,8 +23,6 @@ from smtpcodes.limits import Limits, cut_long_lines, read_at_most
 from smtpcodes.parse import parse_text, scan_units
 from smtpcodes.validate import validate, validate_lines
 
-REPO = Path(__file__).resolve().parents[1]
-
 BOUNCE = (
     b"From: MAILER-DAEMON@example.org\nSubject: Undelivered Mail\n"
     b"Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
