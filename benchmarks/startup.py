@@ -10,12 +10,12 @@ import argparse
 import os
 import platform
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
+
+from big_inputs import script  # the installed console script, found as big_inputs finds it
 
 
 def _run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -48,19 +48,11 @@ def measure(cmds: dict[str, list[str]], runs: int) -> dict[str, tuple[float, flo
     return {k: (statistics.median(walls[k]), statistics.median(cpus[k])) for k in cmds}
 
 
-def _script() -> str:
-    here = Path(sys.executable).parent / "smtpcodes"
-    found = str(here) if here.exists() else shutil.which("smtpcodes")
-    if not found:
-        sys.exit("smtpcodes is not installed in this environment")
-    return found
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
-    exe = _script()
+    exe = script()
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
     print(f"cpu: {_cpu_name()}; load average {os.getloadavg()[0]:.2f}")
     baseline = 'python -c "import click"'
