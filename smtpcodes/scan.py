@@ -122,7 +122,9 @@ class ScanRecord:
         return self.verdict.reply.timestamp
 
     def to_json(self) -> dict[str, object]:
-        data = self.verdict.to_json()
+        # The verdict's to_json, base_json then own_json, with the record's own keys after:
+        # _own_json holds the verdict's own_json already, so it is not built twice.
+        data = self.verdict.base_json()
         data.update(self._own_json())
         return data
 
