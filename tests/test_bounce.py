@@ -359,3 +359,20 @@ def test_nested_multiparts_with_awkward_boundaries() -> None:
 def test_a_pasted_bounce_without_headers() -> None:
     body = (FIXTURES / "exim.eml").read_bytes().split(b"\n\n", 1)[1]
     assert summary(parse_message(body)) == summary(read("exim.eml"))
+
+
+def test_fml_loop_alert_names_the_list_and_reads_no_code_from_the_quoted_original() -> None:
+    # The quoted original ("Original mail as follows:") holds "port 10024" and queue ids; only
+    # the notice above it is the list manager's answer.
+    (reply,) = read("fml-loop.eml")
+    assert (reply.recipient, reply.reply_code, reply.enhanced_code) == (
+        "cats@lists.example.net",
+        None,
+        None,
+    )
+    assert "Duplicated Message-ID" in reply.text and "amavisd" not in reply.text
+
+
+def test_fml_refusal_names_the_list_not_its_command_address() -> None:
+    # The notice tells the reader to write to the list's command address (List-Subscribe).
+    assert [r.recipient for r in read("fml-not-member.eml")] == ["cats@lists.example.net"]

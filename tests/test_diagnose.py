@@ -627,3 +627,13 @@ def test_vendor_code_names_its_provider() -> None:
     assert verdict.provider == M365 and verdict.provider_meaning
     # A registered code that one vendor also uses does not name that vendor by itself.
     assert one("5.2.1").provider is None
+
+
+def test_a_list_managers_loop_alert_gets_a_verdict() -> None:
+    # fml's notice has no code and names no failed recipient in a field: the list's address in
+    # its one line is whose post was refused, and the rule says why.
+    parse = Path(__file__).resolve().parent / "fixtures" / "parse"
+    verdict = one((parse / "fml-loop.eml").read_bytes())
+    assert verdict.reply.recipient == "cats@lists.example.net"
+    assert (verdict.category, verdict.retry, verdict.party) == ("network", "no", "sender")
+    assert verdict.evidence[0].rule == "fml-duplicated-message-id"
