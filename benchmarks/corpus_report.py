@@ -254,6 +254,32 @@ MERITS: tuple[Merit, ...] = (
         "the same domain)'); Sisimai's TrendMicro module assumes an unknown user",
     ),
     _m(
+        "loop-alert-is-a-loop",
+        "systemerror",
+        "network",
+        _decided_by("fml-duplicated-message-id"),
+        "fml's 'Loop Alert: Duplicated Message-ID': the list refused a post it had seen before, "
+        "a mail loop (RFC 3463 X.4.6, routing loop detected, a network and routing status)",
+    ),
+    _m(
+        "temporary-no-mx",
+        "notaccept",
+        "domain-rejects-mail",
+        lambda v: v.bounce == "soft" and _delay_notice(v),
+        "a delay notice (Action: delayed, 4.0.0, 'only a temporary failure report'): OpenSMTPD "
+        "files 'No MX found for domain' as a temporary failure, and the issue makes "
+        "domain-rejects-mail hard only with a 5xx",
+    ),
+    _m(
+        "unknown-user-after-data",
+        "rejected",
+        "recipient-filtered",
+        _context("after-data"),
+        "'Unknown user' in reply to DATA, after the server had accepted the address at RCPT TO: "
+        "the recipient's filter refused the message; Sisimai labels this same docomo reply "
+        "filtered under Status 5.2.0 (rhost-nttdocomo-01) and rejected under 5.0.0",
+    ),
+    _m(
         "not-a-bounce",
         "mailboxfull",
         "none",
@@ -381,7 +407,10 @@ def evaluate(corpus: Path = DEFAULT_CORPUS, runs: int = 1) -> Report:
             names = category.sisimai if category is not None else ()
             merit = None
             cat[2] += 1
-            if reason in names or (reason in ("undefined", "onhold") and ours == "undetermined"):
+            cat_agrees = reason in names or (
+                reason in ("undefined", "onhold") and ours == "undetermined"
+            )
+            if cat_agrees:
                 cat[0] += 1
             else:
                 merit = merit_for(reason, verdict)
@@ -394,7 +423,11 @@ def evaluate(corpus: Path = DEFAULT_CORPUS, runs: int = 1) -> Report:
             ours_hard = bool(verdict and verdict.bounce == "hard")
             if ours_hard == bool(label.get("hardbounce")):
                 hard[0] += 1
-            elif merit is not None:
+            elif merit is not None or (
+                cat_agrees and (merit := merit_for(reason, verdict)) is not None
+            ):
+                if cat_agrees:
+                    report.merits.append(f"{where}\t{merit.name}\texpected {reason}\tgot {ours}")
                 hard[1] += 1
             else:
                 report.disagreements.append(
