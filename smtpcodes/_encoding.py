@@ -20,6 +20,16 @@ def looks_utf16(head: bytes) -> bool:
     return len(high) >= 2 and high.count(0) * 2 >= len(high)
 
 
+def undecided_utf16(head: bytes) -> bool:
+    """Whether `head` is a byte order mark, or the start of one, with too few bytes after it for
+    looks_utf16 to tell: a pipe's first read can stop there, and the next one decides."""
+    if head[:2] == b"\xff\xfe":
+        return len(head) < 6
+    if head[:2] == b"\xfe\xff":
+        return len(head) < 5
+    return head in (b"\xff", b"\xfe")
+
+
 def to_utf8(data: bytes) -> bytes:
     """The bytes as UTF-8: UTF-16 behind a byte order mark is recoded, the rest left as it is."""
     if looks_utf16(data[:64]):
