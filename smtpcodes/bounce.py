@@ -20,10 +20,11 @@ import json
 import os
 import re
 from collections.abc import Iterator, Sequence
-from typing import IO
+from typing import IO, cast
 
 from smtpcodes import limits
 from smtpcodes._encoding import to_utf8
+from smtpcodes._streams import read_head
 from smtpcodes.parse import (
     ADDR,
     Reply,
@@ -1152,6 +1153,11 @@ def _is_mbox(head: bytes) -> bool:
     return _p().mbox_from.match(head) is not None and head.startswith(b"From ")
 
 
+def _undecided_mbox(head: bytes) -> bool:
+    """Whether the first bytes could still be the start of an mbox's "From " line."""
+    return 0 < len(head) < 5 and b"From ".startswith(head)
+
+
 def iter_messages(path: str) -> Iterator[tuple[str, list[Reply]]]:
     """Messages of a Maildir or folder, an mbox file, or a single message file."""
     if os.path.isdir(path):
@@ -1159,8 +1165,10 @@ def iter_messages(path: str) -> Iterator[tuple[str, list[Reply]]]:
         return
     # Opened once and peeked at, not read twice: a pipe (-f <(zcat bounce.gz)) cannot be reopened.
     with open(path, "rb") as handle:
-        if _is_mbox(handle.peek(1024)[:1024]):
-            yield from iter_mbox(path, handle)
+        head, stream = read_head(handle, _undecided_mbox)
+        opened = cast(IO[bytes], stream)
+        if _is_mbox(head):
+            yield from iter_mbox(path, opened)
         else:
-            replies = parse_message(_read_file(path, handle))
+            replies = parse_message(_read_file(path, opened))
             yield path, [replace(r, location=path) for r in replies]

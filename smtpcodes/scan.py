@@ -23,10 +23,11 @@ import re
 import zlib
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO, Any, Protocol, cast
+from typing import IO, cast
 
 from smtpcodes import limits as limits_module
 from smtpcodes._encoding import Utf8Reader, looks_utf16, undecided_utf16
+from smtpcodes._streams import Peekable, read_head
 from smtpcodes.diagnose import Verdict, diagnose_reply
 from smtpcodes.exchange import TrackingLog, is_tracking_log
 from smtpcodes.limits import Limits
@@ -637,63 +638,17 @@ def _undecided(head: bytes) -> bool:
     return any(s.startswith(head) for s in _SIGNATURES) or undecided_utf16(head)
 
 
-class _Peekable(Protocol):
-    """What _head needs of a stream: BufferedReader, GzipFile, BZ2File and LZMAFile have it."""
-
-    def peek(self, size: int, /) -> bytes: ...
-    def read1(self, size: int, /) -> bytes: ...
-    def readinto1(self, buffer: memoryview, /) -> int: ...
-
-
-class _Prefixed(io.RawIOBase):
-    """The bytes read to decide what an input is, served again, then the rest of the input."""
-
-    def __init__(self, head: bytes, rest: _Peekable) -> None:
-        self._head = head
-        self._rest = rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        if self._head:
-            size = min(len(buffer), len(self._head))
-            buffer[:size] = self._head[:size]
-            self._head = self._head[size:]
-            return size
-        # readinto1: at most one read of a pipe, so a live pipe's line is not held back.
-        return self._rest.readinto1(memoryview(buffer))
-
-
-def _head(stream: _Peekable, undecided: Callable[[bytes], bool]) -> tuple[bytes, _Peekable]:
-    """The first bytes of `stream` (at most 64), enough to decide what it is, and the stream,
-    still starting with them."""
-    head = stream.peek(64)[:64]
-    if not undecided(head):
-        return head, stream
-    # peek gives what one read of a pipe gave, which can stop inside a signature or a mark (a
-    # writer that flushed one byte): read on while the bytes so far could still be one, and
-    # never further, or a live pipe (tail -F | smtpcodes scan -) would wait for its next line.
-    head = stream.read1(64)
-    while undecided(head):
-        more = stream.read1(64 - len(head))
-        if not more:
-            break
-        head += more
-    return head, io.BufferedReader(_Prefixed(head, stream))
-
-
 def _readable(stream: IO[bytes]) -> IO[bytes]:
     """The stream itself, decompressed when it starts with a gzip, bzip2 or xz signature, and
     read as UTF-8 when its text is UTF-16 behind a byte order mark."""
-    buffered: _Peekable
+    buffered: Peekable
     if isinstance(stream, io.BufferedReader):
         buffered = stream
     else:
         buffered = io.BufferedReader(cast(io.RawIOBase, stream))
-    head, buffered = _head(buffered, _undecided)
+    head, buffered = read_head(buffered, _undecided)
     fileobj = cast(IO[bytes], buffered)
-    opened: _Peekable | None = None
+    opened: Peekable | None = None
     if head.startswith(b"\x1f\x8b"):
         import gzip
 
@@ -708,7 +663,7 @@ def _readable(stream: IO[bytes]) -> IO[bytes]:
         opened = lzma.LZMAFile(fileobj)  # noqa: SIM115 - closed with the file under it
     if opened is not None:
         # What decides UTF-16 is the first bytes of the text, after decompression.
-        head, opened = _head(opened, undecided_utf16)
+        head, opened = read_head(opened, undecided_utf16)
         fileobj = cast(IO[bytes], opened)
     # UTF-16 with its byte order mark, what Windows PowerShell's ">" and Out-File write (an
     # exported tracking log, a log copied off a Windows host), compressed or not.

@@ -170,3 +170,30 @@ def test_readable_waits_while_the_start_could_be_a_signature_or_a_mark(written: 
 @pytest.mark.parametrize("data", [b"", b"\x1f", b"\xff", b"\xff\xfeN", b"BZ", b"\xfd7zXZ"])
 def test_readable_stops_at_the_end_of_a_short_input(data: bytes) -> None:
     assert _readable(_Trickle(data)).read() == data  # type: ignore[arg-type]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd")
+@pytest.mark.parametrize("cut", [1, 3])
+def test_an_mbox_on_a_pipe_whose_first_read_is_short(tmp_path: Path, cut: int) -> None:
+    # explain -f <(zcat bounces.mbox.gz): the "From " line that makes it an mbox may come in
+    # pieces; read as one message, its three bounces would give one verdict.
+    from smtpcodes.bounce import iter_messages
+
+    parse = Path(__file__).resolve().parent / "fixtures" / "parse"
+    mbox = tmp_path / "bounces.mbox"
+    with open(mbox, "wb") as out:
+        for name in ("qmail.eml", "exim.eml", "autoreply.eml"):
+            out.write(b"From MAILER-DAEMON Fri Nov 20 10:00:00 2026\n")
+            out.write((parse / name).read_bytes().rstrip(b"\n") + b"\n\n")
+    expected = [len(replies) for _, replies in iter_messages(str(mbox))]
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(mbox), str(cut)], stdout=subprocess.PIPE
+    )
+    assert writer.stdout is not None
+    try:
+        found = list(iter_messages(f"/proc/self/fd/{writer.stdout.fileno()}"))
+    finally:
+        writer.stdout.close()
+        writer.wait(timeout=30)
+    assert expected == [2, 2, 1]
+    assert [len(replies) for _, replies in found] == expected
