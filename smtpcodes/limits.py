@@ -180,11 +180,24 @@ def read_at_most(stream: IO[bytes], most: int) -> tuple[bytes, bool]:
     """
     chunks: list[bytes] = []
     size = 0
+    # At a terminal, Ctrl-D on a line ends a read short without ending the input: the end is
+    # what the user meant, and reading on would wait for a second Ctrl-D.
+    interactive = _isatty(stream)
     while size <= most:
-        chunk = stream.read(min(_CHUNK, most + 1 - size))
+        asked = min(_CHUNK, most + 1 - size)
+        chunk = stream.read(asked)
         if not chunk:
             break
         chunks.append(chunk)
         size += len(chunk)
+        if interactive and len(chunk) < asked:
+            break
     data = b"".join(chunks)
     return data[:most], size > most
+
+
+def _isatty(stream: IO[bytes]) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False

@@ -12,6 +12,7 @@ import io
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import benchmark
@@ -363,3 +364,28 @@ def test_an_mbox_of_2000_bounces(tmp_path: Path) -> None:
     m = BIG.measure(["scan", "{file}", "--summary", "--json"], path, BIG.script())
     assert m.status == 0, m.stderr
     assert m.peak_rss_mb < RSS_MB
+
+
+class _Terminal(io.RawIOBase):
+    """A terminal: the user pasted a line and pressed Ctrl-D once; one more read would wait."""
+
+    def __init__(self) -> None:
+        self.reads = [b"550 5.1.1 User unknown\n", b""]
+
+    def readable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if not self.reads:
+            raise AssertionError("read again after Ctrl-D: the user must press it a second time")
+        chunk = self.reads.pop(0)
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def test_one_ctrl_d_ends_what_is_read_from_a_terminal() -> None:
+    stream = io.BufferedReader(_Terminal())
+    assert limits.read_at_most(stream, 1000) == (b"550 5.1.1 User unknown\n", False)
