@@ -30,6 +30,32 @@ def undecided_utf16(head: bytes) -> bool:
     return head in (b"\xff", b"\xfe")
 
 
+# Bytes that text does not hold: C0 controls but tab, line feed, form feed, carriage return and
+# escape (ISO-2022-JP, the encoding of many Japanese bounces, switches character sets with it).
+_CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27)) + b"\x7f"
+_SIGNATURES = {
+    b"\x1f\x8b": "gzip-compressed",
+    b"BZh": "bzip2-compressed",
+    b"\xfd7zXZ\x00": "xz-compressed",
+    b"PK\x03\x04": "a zip archive",
+    b"%PDF": "a PDF document",
+}
+
+
+def binary_kind(data: bytes) -> str | None:
+    """What `data` is when it is not text (a NUL, or more than one byte in twenty a control
+    character, among its first 8 KB), else None; the name is for the user ("gzip-compressed")."""
+    head = data[:8192]
+    if not head:
+        return None
+    for signature, name in _SIGNATURES.items():
+        if head.startswith(signature):
+            return name
+    if b"\x00" in head or len(head) - len(head.translate(None, _CONTROLS)) > len(head) // 20:
+        return "binary data"
+    return None
+
+
 def to_utf8(data: bytes) -> bytes:
     """The bytes as UTF-8: UTF-16 behind a byte order mark is recoded, the rest left as it is."""
     if looks_utf16(data[:64]):

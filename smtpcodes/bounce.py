@@ -39,7 +39,14 @@ from smtpcodes.parse import (
     squash,
 )
 
-__all__ = ["iter_maildir", "iter_mbox", "iter_messages", "parse_message"]
+__all__ = [
+    "iter_maildir",
+    "iter_mbox",
+    "iter_messages",
+    "looks_like_mbox",
+    "parse_message",
+    "undecided_mbox",
+]
 
 
 class _Patterns:
@@ -1149,11 +1156,12 @@ def iter_maildir(path: str) -> Iterator[tuple[str, list[Reply]]]:
             yield file, [replace(r, location=file) for r in parse_message(_read_file(file))]
 
 
-def _is_mbox(head: bytes) -> bool:
+def looks_like_mbox(head: bytes) -> bool:
+    """Whether a file starting with these bytes is an mbox (its first line a "From " line)."""
     return _p().mbox_from.match(head) is not None and head.startswith(b"From ")
 
 
-def _undecided_mbox(head: bytes) -> bool:
+def undecided_mbox(head: bytes) -> bool:
     """Whether the first bytes could still be the start of an mbox's "From " line."""
     return 0 < len(head) < 5 and b"From ".startswith(head)
 
@@ -1165,9 +1173,9 @@ def iter_messages(path: str) -> Iterator[tuple[str, list[Reply]]]:
         return
     # Opened once and peeked at, not read twice: a pipe (-f <(zcat bounce.gz)) cannot be reopened.
     with open(path, "rb") as handle:
-        head, stream = read_head(handle, _undecided_mbox)
+        head, stream = read_head(handle, undecided_mbox)
         opened = cast(IO[bytes], stream)
-        if _is_mbox(head):
+        if looks_like_mbox(head):
             yield from iter_mbox(path, opened)
         else:
             replies = parse_message(_read_file(path, opened))

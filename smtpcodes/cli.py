@@ -11,7 +11,7 @@ import enum
 import io
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
@@ -339,7 +339,7 @@ def _text_from(args: Sequence[str], what: str) -> str:
     """The arguments as one text; stdin when there are none (and it is not a terminal) or with '-'."""
     env = _env()
     if list(args) == ["-"] or (not args and not env.stdin_isatty):
-        return _decode(_read_stdin())
+        return _decode(_text_input("standard input", _read_stdin()))
     if not args:
         raise click.UsageError(f"give {what} as arguments, or '-' to read standard input")
     return " ".join(_argument(a) for a in args)
@@ -408,6 +408,7 @@ def explain(
 
     env = _env()
     status = ExitStatus.OK
+    failed = False  # an input could not be read at all: exit status 2, the others still answered
     results: list[dict[str, Any]] = []
     with limits.applied(_limits()) as report:
         cuts = _Cuts(report)
@@ -416,11 +417,16 @@ def explain(
             joined = " ".join(_argument(t) for t in text)
             inputs.append((joined, _argument_at_most(joined)))
         elif list(text) == ["-"] or (not files and not env.stdin_isatty):
-            inputs.append(("standard input", _read_stdin()))
+            try:
+                inputs.append(("standard input", _text_input("standard input", _read_stdin())))
+            except InputError as exc:
+                warn(f"error: {exc.format_message()}")
+                failed = True
         elif not files:
             raise click.UsageError("give a code or a reply, '-' to read standard input, or -f FILE")
 
-        for name, data in inputs:
+        def explain_text(name: str, data: str | bytes, location: str | None = None) -> None:
+            nonlocal status
             analysed = analyse(data, kind)
             cuts.warn(_describe_input(name, data))
             if not analysed:
@@ -431,23 +437,37 @@ def explain(
                     status = ExitStatus.NO_RESULT
                     warn(_nothing_found(reply.raw))
                 else:
+                    if location is not None:
+                        verdict = with_location(verdict, location)
                     results.append(verdict.to_json())
+
+        for name, data in inputs:
+            explain_text(name, data)
         most = limits.current().max_items
         for path in files:
             found: list[Verdict] = []
-            for location, replies_verdicts in _read_path(path, kind):
-                cuts.warn(location)
-                found.extend(with_location(v, location) for v in replies_verdicts)
-                if len(found) > most:
-                    limits.record(
-                        "max_items",
-                        f"stopped after {most:,} items; the rest was not read (--max-items; "
-                        "smtpcodes scan reads any number)",
-                    )
-                    cuts.warn(path)
-                    del found[most:]
-                    break
-            if not found:
+            messages = False
+            try:
+                for location, item in _read_path(path, kind):
+                    if isinstance(item, bytes):
+                        explain_text(location, item, None if path == "-" else location)
+                        continue
+                    messages = True
+                    cuts.warn(location)
+                    found.extend(with_location(v, location) for v in item)
+                    if len(found) > most:
+                        limits.record(
+                            "max_items",
+                            f"stopped after {most:,} items; the rest was not read (--max-items; "
+                            "smtpcodes scan reads any number)",
+                        )
+                        cuts.warn(path)
+                        del found[most:]
+                        break
+            except InputError as exc:
+                warn(f"error: {exc.format_message()}")
+                failed = True
+            if messages and not found:
                 status = ExitStatus.NO_RESULT
                 warn(f"{path}: no SMTP reply or bounce found")
             results.extend(v.to_json() for v in found)
@@ -455,7 +475,7 @@ def explain(
     if report and status == ExitStatus.OK:
         status = ExitStatus.NO_RESULT  # the part a limit cut gave nothing
     out.explanations(results)
-    return status
+    return ExitStatus.ERROR if failed else status
 
 
 def _argument_at_most(text: str) -> str:
@@ -487,27 +507,49 @@ def _nothing_found(raw: str) -> str:
     return f"{_short(raw)!r}: no SMTP code or known reply text in it"
 
 
-def _read_path(path: str, kind: str) -> Any:
-    """(location, verdicts) for each message or text in a file, mbox or Maildir; '-' is stdin."""
-    from smtpcodes.bounce import iter_messages
-    from smtpcodes.diagnose import diagnose, diagnose_replies
+def _read_path(path: str, kind: str) -> Iterator[tuple[str, bytes | list[Any]]]:
+    """What a file holds: (path, its bytes) for a text to read like stdin (a reply, log lines, a
+    single email), or (location, verdicts) for each message of an mbox or a Maildir folder. '-'
+    is stdin. A file that cannot be read, or is not text, is an InputError."""
+    from smtpcodes._streams import read_head
+    from smtpcodes.bounce import iter_maildir, iter_mbox, looks_like_mbox, undecided_mbox
+    from smtpcodes.diagnose import diagnose_replies
 
     if path == "-":
-        yield "standard input", diagnose(_read_stdin(), kind)
-        return
-    if kind not in ("auto", "email") and not os.path.isdir(path):
-        try:
-            with open(path, "rb") as f:
-                data = _at_most(f)
-        except OSError as exc:
-            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-        yield path, diagnose(data, kind)
+        yield "standard input", _text_input("standard input", _read_stdin())
         return
     try:
-        for location, replies in iter_messages(path):
-            yield location, list(diagnose_replies(replies))
+        if os.path.isdir(path):
+            for location, replies in iter_maildir(path):
+                yield location, list(diagnose_replies(replies))
+            return
+        with open(path, "rb") as handle:
+            head, stream = read_head(handle, undecided_mbox)
+            opened = cast(IO[bytes], stream)
+            if kind in ("auto", "email") and looks_like_mbox(head):
+                for location, replies in iter_mbox(path, opened):
+                    yield location, list(diagnose_replies(replies))
+                return
+            data = _at_most(opened)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    yield path, _text_input(path, data)
+
+
+def _text_input(name: str, data: bytes) -> bytes:
+    """The data, unless it is not text (random bytes, a compressed file): an InputError naming
+    what it is, rather than a verdict read into a few letters that happen to spell a word."""
+    from smtpcodes._encoding import binary_kind
+
+    what = binary_kind(data)
+    if what is None:
+        return data
+    hint = (
+        ": decompress it first (zcat), or use 'smtpcodes scan', which reads compressed logs"
+        if what.endswith("compressed")
+        else ""
+    )
+    raise InputError(f"{name} is {what}, not text{hint}")
 
 
 def _short(text: str, limit: int = 60) -> str:

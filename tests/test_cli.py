@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import Invoke
@@ -328,3 +330,76 @@ def test_closed_pipe_is_quiet_and_exits_141(monkeypatch: pytest.MonkeyPatch) -> 
         run(["list", "--format", "plain"], env)
     assert exc.value.code == 141
     assert err.getvalue() == ""
+
+
+# -- explain -f: files of every kind, and files that cannot be used --------------------------------
+
+_FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _without_location(items: list[dict[str, object]]) -> list[dict[str, object]]:
+    return [{k: v for k, v in item.items() if k != "location"} for item in items]
+
+
+def test_explain_file_reads_a_log_as_stdin_does(invoke: Invoke) -> None:
+    log = _FIXTURES / "parse" / "postfix.log"
+    by_file = invoke("explain", "-f", str(log), "--json")
+    by_stdin = invoke("explain", "--json", input=log.read_bytes())
+    assert by_file.exit_code == by_stdin.exit_code
+    items = _json(by_file.stdout)
+    assert len(items) > 1  # one per log line with a reply, not one made of the whole file
+    assert _without_location(items) == _without_location(_json(by_stdin.stdout))
+    assert {item["location"] for item in items} == {str(log)}
+
+
+def test_explain_file_reads_a_pasted_reply_in_a_text_file(invoke: Invoke, tmp_path: Path) -> None:
+    path = tmp_path / "reply.txt"
+    path.write_text("550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown\n")
+    r = invoke("explain", "-f", str(path), "--json")
+    assert r.exit_code == 0, r.stderr
+    (item,) = _json(r.stdout)
+    assert (item["enhanced_code"], item["category"]) == ("5.1.1", "user-unknown")
+
+
+def test_explain_files_a_bad_one_does_not_lose_the_others(invoke: Invoke, tmp_path: Path) -> None:
+    folder = tmp_path
+    noise = folder / "noise.bin"
+    noise.write_bytes(bytes(range(256)) * 40)
+    packed = folder / "mail.log.gz"
+    packed.write_bytes(gzip.compress(b"550 5.1.1 User unknown\n"))
+    good = _FIXTURES / "parse" / "dsn.eml"
+    r = invoke(
+        "explain",
+        "-f",
+        str(good),
+        "-f",
+        str(folder / "missing.eml"),
+        "-f",
+        str(noise),
+        "-f",
+        str(packed),
+        "--json",
+    )
+    assert r.exit_code == 2
+    assert [item["location"] for item in _json(r.stdout)] == [str(good)] * len(_json(r.stdout))
+    assert _json(r.stdout)
+    lines = r.stderr.splitlines()
+    assert len(lines) == 3, r.stderr
+    assert "cannot read" in lines[0] and "missing.eml" in lines[0]
+    assert lines[1].endswith("noise.bin is binary data, not text")
+    assert "gzip-compressed, not text" in lines[2] and "smtpcodes scan" in lines[2]
+
+
+def test_explain_binary_stdin_is_refused_not_diagnosed(invoke: Invoke) -> None:
+    # Random bytes once spelled "RbL" between two non-letters: a confident 'blocklisted'.
+    r = invoke("explain", "--json", input=b"\x00\x9f\x13RbL\x07" * 2000)
+    assert r.exit_code == 2
+    assert r.stdout.strip() == "[]"
+    assert r.stderr == "smtpcodes: error: standard input is binary data, not text\n"
+
+
+def test_validate_binary_stdin_is_refused(invoke: Invoke) -> None:
+    r = invoke("validate", input=bytes(range(256)) * 100)
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert r.stderr == "smtpcodes: error: standard input is binary data, not text\n"
