@@ -144,7 +144,9 @@ def parse_size(value: str) -> int:
     unit = text[-1:] if text[-1:] in ("k", "m", "g") else ""
     number = text[: len(text) - len(unit)]
     if not number.isascii() or not number.isdigit() or int(number) < 1:
-        raise ValueError(f"{value!r} is not a size: use a whole number, e.g. 65536, 64K or 1M")
+        raise ValueError(
+            f"{value!r} is not a size: use a whole number of at least 1, e.g. 65536, 64K or 1M"
+        )
     return int(number) * _UNITS[unit]
 
 
@@ -565,7 +567,9 @@ KIND_CHOICE = click.Choice(["enhanced", "reply", "rule"])
 def class_subject_options(f: F) -> F:
     """--class and --subject, the registry filters search and list share."""
     f = click.option(
-        "--subject", type=click.IntRange(0, 999), help="Enhanced-code subject (0 to 7)."
+        "--subject",
+        type=click.IntRange(0, 999),
+        help="Enhanced-code subject (the registered ones are 0 to 7).",
     )(f)
     return click.option(
         "--class",
@@ -697,7 +701,10 @@ def list_(
     except SearchError as exc:
         raise InputError(str(exc)) from None
     make_output(fmt, as_json, color).entries(found)
-    return ExitStatus.OK if found else ExitStatus.NO_RESULT
+    if not found:
+        warn("no registered code matches these filters")
+        return ExitStatus.NO_RESULT
+    return ExitStatus.OK
 
 
 # -- validate --------------------------------------------------------------------------------------
@@ -713,8 +720,8 @@ def validate(
 ) -> int:
     """Check codes and replies against the RFCs; exit 0 when there is no error, 1 when there is.
 
-    '-' (or a pipe with no arguments) reads stdin as one reply, possibly multi-line,
-    or one reply per line with --lines.
+    The arguments are one text, as if quoted. '-' (or a pipe with no arguments) reads stdin
+    as one reply, possibly multi-line, or one reply per line with --lines.
 
     \b
     Example:
@@ -726,6 +733,8 @@ def validate(
 
     env = _env()
     from_stdin = list(text) == ["-"] or (not text and not env.stdin_isatty)
+    if lines and not from_stdin:
+        raise click.UsageError("--lines reads replies from stdin; the arguments are one reply")
     with limits.applied(_limits()) as report:
         source = _text_from(text, "a code or a reply")
         if from_stdin:

@@ -403,3 +403,21 @@ def test_validate_binary_stdin_is_refused(invoke: Invoke) -> None:
     assert r.exit_code == 2
     assert r.stdout == ""
     assert r.stderr == "smtpcodes: error: standard input is binary data, not text\n"
+
+
+def test_list_says_when_no_code_matches(invoke: Invoke) -> None:
+    r = invoke("list", "--subject", "8")
+    assert (r.exit_code, r.stdout) == (1, "")
+    assert r.stderr == "smtpcodes: no registered code matches these filters\n"
+
+
+def test_validate_lines_with_arguments_is_a_usage_error(invoke: Invoke) -> None:
+    r = invoke("validate", "--lines", "550 5.1.1 x")
+    assert r.exit_code == 2
+    assert "--lines reads replies from stdin" in r.stderr
+
+
+def test_a_zero_size_is_refused_with_the_reason(invoke: Invoke) -> None:
+    r = invoke("explain", "5.7.26", "--max-bytes", "0")
+    assert r.exit_code == 2
+    assert "use a whole number of at least 1" in r.stderr
