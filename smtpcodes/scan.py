@@ -410,7 +410,8 @@ def _digits(word: str) -> int:
 def normalize_reason(text: str, limit: int = 200) -> str:
     """A reply text with what varies between copies replaced, for grouping: addresses, IP
     addresses, and ids (words with seven digits or more, or long words with four: queue and
-    session ids, timestamps, sizes). Short codes such as OFR005_104 or 5.7.26 stay.
+    session ids, timestamps, sizes). Short codes such as OFR005_104 or 5.7.26 stay, and so do
+    http(s) links (the provider's documentation), bar the ids in their query string and fragment.
     """
     # No word comes out empty, so the first `limit` words fill `limit` characters. Most words
     # were seen before (the wording, and the hosts and IP addresses of the servers that answer
@@ -438,11 +439,21 @@ def _reason_word(word: str) -> str:
 
 def _new_reason_word(word: str) -> str:
     if "@" in word:
+        if "://" in word:
+            url = _reason_url(word)
+            if url is not None:
+                return url
         addr, _ = _reason_patterns()
         return addr.sub("<address>", word)
     kept = word
     if not word.isalpha():
         digits = _digits(word)
+        # A link is the provider's documentation: it stays, bar what varies in it. One without
+        # digits has nothing to mask, so only a word with digits pays for the look.
+        if digits and "://" in word:
+            url = _reason_url(word)
+            if url is not None:
+                return url
         # An IPv4 address has three dots, an IPv6 one two colons: without them the search for
         # one is skipped (it costs more than the rest of the word's reading).
         if digits >= 4 and (word.count(".") >= 3 or word.count(":") >= 2):
@@ -452,6 +463,65 @@ def _new_reason_word(word: str) -> str:
         if digits >= 7 or (digits >= 4 and len(kept) >= 16):
             return "<id>"
     return kept
+
+
+# Closing punctuation a sentence or a bracket puts after a link; it is not part of it.
+_URL_TAIL = ".,;:!'\")]>}"
+
+
+def _reason_url(word: str) -> str | None:
+    """A word holding an http(s) link, normalised: host and path kept (bar IP and mail addresses
+    in them), and in the query string and fragment the values that look like ids masked, so a
+    per-message tracking link groups with its siblings. None when the word holds no such link."""
+    at = word.find("://")
+    head = word[:at].lower()
+    if head.endswith("https"):
+        start = at - 5
+    elif head.endswith("http"):
+        start = at - 4
+    else:
+        return None
+    end = len(word.rstrip(_URL_TAIL))
+    if end <= at + 3:
+        return None
+    url = word[start:end]
+    rest, hashed, fragment = url.partition("#")
+    base, asked, query = rest.partition("?")
+    base = _url_part(base, path=True)
+    if asked:
+        query = "&".join(_url_param(param) for param in query.split("&"))
+    if hashed:
+        fragment = _url_part(fragment)
+    prefix = _new_reason_word(word[:start]) if start else ""
+    return f"{prefix}{base}{asked}{query}{hashed}{fragment}{word[end:]}"
+
+
+def _url_param(param: str) -> str:
+    name, eq, value = param.partition("=")
+    return f"{name}={_url_part(value)}" if eq else _url_part(param)
+
+
+def _url_part(text: str, path: bool = False) -> str:
+    """A link's host and path (path=True) or one of its query or fragment values."""
+    if "@" in text:
+        addr, _ = _reason_patterns()
+        if path:  # a local part may hold "/": read each path segment on its own
+            return "/".join(
+                addr.sub("<address>", seg) if "@" in seg else seg for seg in text.split("/")
+            )
+        return addr.sub("<address>", text)
+    digits = _digits(text)
+    if digits >= 4 and (text.count(".") >= 3 or text.count(":") >= 2):
+        _, ip = _reason_patterns()
+        text = ip.sub("<ip>", text)
+        digits = _digits(text)
+    if path or not digits:
+        return text
+    # The word rule, and letters mixed with digits over 8 characters or more: tokens such as
+    # "ab12cd34". An all-digit value under seven digits (answer=6596, LinkID=526655) names a page.
+    if digits >= 7 or (digits >= 4 and len(text) >= 16) or (len(text) >= 8 and not text.isdigit()):
+        return "<id>"
+    return text
 
 
 @dataclass
