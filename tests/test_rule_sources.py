@@ -138,3 +138,9 @@ def test_go_sisimai_paths_are_whole_and_exist() -> None:
 def test_sample_lists_are_spelled_out() -> None:
     # "lhost-exim-32/34/46.eml" reads as a directory path; name each sample.
     assert offenders(lambda s: re.search(r"-\d+/\d+", s)) == []
+
+
+def test_a_source_names_a_document_not_our_search_tool() -> None:
+    # "find_string hits" told a reader nothing they could open: a source names a page, a file
+    # in a repository, an RFC section, or the wording servers send.
+    assert offenders(lambda s: re.search(r"find_string|code search hits", s)) == []
