@@ -66,6 +66,31 @@ def safe(text: object) -> str:
     return s.translate(_safe_table())
 
 
+INPUT_WIDTH = 80  # characters of an input shown beside each of its findings (plain, table)
+
+
+def brief(text: object, width: int = INPUT_WIDTH) -> str:
+    """Untrusted text made safe, on one line (whitespace runs collapsed), cut to `width` with "…".
+
+    For a column that repeats an input on every row of its findings: the whole input belongs in
+    JSON, where it appears once.
+    """
+    flat = " ".join(("" if text is None else str(text)).split())
+    shown = safe(flat)
+    if len(shown) <= width:
+        return shown
+    # Cut the text, not its escapes, so no "\x1b" is left half shown.
+    out: list[str] = []
+    used = 0
+    for ch in flat:
+        piece = safe(ch)
+        if used + len(piece) > width - 1:
+            break
+        out.append(piece)
+        used += len(piece)
+    return "".join(out).rstrip() + "…"
+
+
 def resolve_format(fmt: str | None, as_json: bool, is_tty: bool) -> str:
     """--json wins; then --format; else a table on a terminal and plain lines in a pipe."""
     if as_json:
@@ -223,10 +248,11 @@ class Output:
                 self.jsonl(v.to_json())
         elif self.fmt == "plain":
             for v in items:
+                shown = brief(v.input)
                 if not v.findings:
-                    self.tsv([v.input, "ok", "", "", "valid"])
+                    self.tsv([shown, "ok", "", "", "valid"])
                 for f in v.findings:
-                    self.tsv([v.input, f.severity, f.rule, f.reference, f.message])
+                    self.tsv([shown, f.severity, f.rule, f.reference, f.message])
         else:
             self._validations_table(items)
 
@@ -240,11 +266,12 @@ class Output:
         table.add_column("Finding", ratio=3)
         table.add_column("Reference", no_wrap=True)
         for v in items:
+            shown = brief(v.input)
             if not v.findings:
-                table.add_row(self.text(v.input), self.text("ok", "green"), self.text("valid"), "")
+                table.add_row(self.text(shown), self.text("ok", "green"), self.text("valid"), "")
             for f in v.findings:
                 table.add_row(
-                    self.text(v.input),
+                    self.text(shown),
                     self.text(f.severity, severity_style.get(f.severity)),
                     self.text(f"{f.message} ({f.rule})"),
                     self.text(f.reference),

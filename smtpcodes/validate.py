@@ -37,6 +37,10 @@ Enhanced codes (RFC 3463, RFC 2034, RFC 5248):
   for the enhanced code (the list is not exclusive, so never an error).
 - multiline-enhanced-mismatch, error, RFC 2034 section 4: lines carry different codes.
 - missing-enhanced-on-line, warning, RFC 2034 section 4: other lines carry one, this one not.
+
+A rule about single lines is described for the first PER_RULE lines of a reply that break it; the
+other lines are counted in one more finding of the same rule, so the findings stay few whatever the
+size of the input (a megabyte of junk read as one reply is thousands of lines).
 """
 
 from __future__ import annotations
@@ -75,6 +79,8 @@ RFC5248_UPDATES = "RFC 5248 section 2.3"
 RFC6531_REPLIES = "RFC 6531 section 3.7.4.2"
 
 MAX_REPLY_LINE_OCTETS = 512  # including CRLF, RFC 5321 section 4.5.3.1.5
+PER_RULE = 3  # lines of one reply described one by one per rule; the rest are summed up
+LINES_NAMED = 10  # line numbers named in that sum
 
 
 class Finding(NamedTuple):
@@ -319,6 +325,48 @@ def validate_code(text: str) -> Validation:
 
 # --- reply-level checks --------------------------------------------------------------------------
 
+
+class _PerLine:
+    """Findings about single lines of one reply: PER_RULE of each rule, then one that counts the rest."""
+
+    def __init__(self) -> None:
+        self._findings: list[Finding | None] = []  # None: the place of a rule's sum
+        self._shown: dict[str, int] = {}
+        # rule -> (its first finding not shown, the place of its sum, the first LINES_NAMED lines
+        # not shown); _count holds how many lines were not shown
+        self._more: dict[str, tuple[Finding, int, list[int]]] = {}
+        self._count: dict[str, int] = {}
+
+    def add(self, line_no: int, finding: Finding) -> None:
+        rule = finding.rule
+        shown = self._shown.get(rule, 0)
+        if shown < PER_RULE:
+            self._shown[rule] = shown + 1
+            self._findings.append(finding)
+            return
+        if rule not in self._more:
+            self._more[rule] = (finding, len(self._findings), [])
+            self._findings.append(None)
+        self._count[rule] = self._count.get(rule, 0) + 1
+        named = self._more[rule][2]
+        if len(named) < LINES_NAMED:
+            named.append(line_no)
+
+    def findings(self) -> list[Finding]:
+        out = self._findings.copy()
+        for rule, (first, place, named) in self._more.items():
+            count = self._count[rule]
+            s = "s" if count > 1 else ""
+            lines = ", ".join(str(n) for n in named)
+            if count > len(named):
+                lines += f" and {count - len(named):,} more"
+            out[place] = first._replace(
+                message=f"{count:,} more line{s} with the same problem as the {PER_RULE} above "
+                f"({rule}): line{s} {lines}"
+            )
+        return [f for f in out if f is not None]
+
+
 _LINE_BREAK = re.compile(r"\r\n|\n")
 _REPLY_CODE = re.compile(r"[0-9]{3}(?![0-9])")
 _ENHANCED_AT_START = re.compile(r"(?:[0-9]+|[Xx])\.[0-9]+\.[0-9]+")
@@ -355,7 +403,7 @@ def validate_reply(text: str) -> Validation:
     if not body.strip():
         return Validation(text, (_no_code(text),))
     lines = _LINE_BREAK.split(body)
-    findings: list[Finding] = []
+    per_line = _PerLine()
     first_code: str | None = None
     enhanced_by_line: list[tuple[int, str | None]] = []
     has_text = False
@@ -365,7 +413,8 @@ def validate_reply(text: str) -> Validation:
         last = line_no == len(lines)
         octets = len(line.encode("utf-8", "surrogatepass")) + 2
         if octets > MAX_REPLY_LINE_OCTETS:
-            findings.append(
+            per_line.add(
+                line_no,
                 Finding(
                     WARNING,
                     "line-too-long",
@@ -373,84 +422,91 @@ def validate_reply(text: str) -> Validation:
                     f"at {MAX_REPLY_LINE_OCTETS} octets at most and says longer lines SHOULD be "
                     "avoided (use more lines)",
                     RFC5321_LINE_LENGTH,
-                )
+                ),
             )
         if _REPLY_CODE.match(line) is None:
-            findings.append(
+            per_line.add(
+                line_no,
                 Finding(
                     ERROR,
                     "reply-syntax",
                     f"line {line_no} ({_show(line)}) does not begin with a three-digit reply code, "
                     "which RFC 5321 requires of every reply line",
                     RFC5321_REPLY,
-                )
+                ),
             )
             continue
         code, separator, rest = line[:3], line[3:4], line[4:]
         if first_code is None:
             first_code = code
         elif code != first_code:
-            findings.append(
+            per_line.add(
+                line_no,
                 Finding(
                     ERROR,
                     "multiline-code-mismatch",
                     f"line {line_no} has reply code {code} but the reply began with {first_code}: "
                     "RFC 5321 requires the same code on every line of a multi-line reply",
                     RFC5321_MULTILINE,
-                )
+                ),
             )
         if separator not in ("", " ", "-"):
-            findings.append(
+            per_line.add(
+                line_no,
                 Finding(
                     ERROR,
                     "missing-separator",
                     f"line {line_no}: reply code {code} is followed by {separator!r}: RFC 5321 "
                     'requires a space, a hyphen "-" (more lines follow) or the end of the line',
                     RFC5321_REPLY,
-                )
+                ),
             )
             rest = line[3:]
         elif separator == "-" and last:
-            findings.append(
+            per_line.add(
+                line_no,
                 Finding(
                     ERROR,
                     "multiline-unterminated",
                     f'line {line_no} ({code}-) is the last line but uses "-", which announces '
                     "another line: RFC 5321 ends a reply with a line whose code is followed by SP",
                     RFC5321_MULTILINE,
-                )
+                ),
             )
         elif separator != "-" and not last:
-            findings.append(
+            per_line.add(
+                line_no,
                 Finding(
                     ERROR,
                     "multiline-early-end",
                     f"line {line_no} ({code} with no hyphen) ends the reply but more lines follow: "
                     'RFC 5321 requires "-" after the code on every line but the last',
                     RFC5321_MULTILINE,
-                )
+                ),
             )
         if rest.strip(" \t"):
             has_text = True
         control = _CONTROL.search(rest)
         if control is not None:
-            findings.append(
+            per_line.add(
+                line_no,
                 Finding(
                     ERROR,
                     "control-character",
                     f"line {line_no} holds the control character {control.group(0)!r}: RFC 5321 "
                     "allows only tab, space and printable US-ASCII in reply text",
                     RFC5321_REPLY,
-                )
+                ),
             )
         if non_ascii_line is None and _NON_ASCII.search(rest):
             non_ascii_line = line_no
         if separator in (" ", "-"):
             enhanced, problem = _leading_enhanced(rest, line_no)
             if problem is not None:
-                findings.append(problem)
+                per_line.add(line_no, problem)
             enhanced_by_line.append((line_no, enhanced))
 
+    findings = per_line.findings()
     if non_ascii_line is not None:
         findings.append(
             Finding(
@@ -496,30 +552,35 @@ def _check_reply_enhanced(reply: str, by_line: list[tuple[int, str | None]]) -> 
     if not found:
         return []
     expected = found[0]
-    findings: list[Finding] = []
+    per_line = _PerLine()
     if not reply.startswith("3"):
         for line_no, code in by_line:
             if code is None:
-                findings.append(
+                per_line.add(
+                    line_no,
                     Finding(
                         WARNING,
                         "missing-enhanced-on-line",
                         f"line {line_no} lacks the enhanced code {expected} other lines carry: "
                         "RFC 2034 says the same status code appears at the start of every line",
                         RFC2034_CODES,
-                    )
+                    ),
                 )
             elif code != expected:
-                findings.append(
+                per_line.add(
+                    line_no,
                     Finding(
                         ERROR,
                         "multiline-enhanced-mismatch",
                         f"line {line_no} carries enhanced code {code} but earlier lines carry "
                         f"{expected}: RFC 2034 requires the same status code on every line",
                         RFC2034_CODES,
-                    )
+                    ),
                 )
-    for code in dict.fromkeys(found):
+    findings = per_line.findings()
+    # Past the first few, other codes are errors already (multiline-enhanced-mismatch), and checking
+    # each of thousands of distinct codes would make the findings as long as the input.
+    for code in list(dict.fromkeys(found))[:PER_RULE]:
         findings += _check_enhanced(code, reply, bare=False)
     return findings
 
