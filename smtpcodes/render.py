@@ -298,6 +298,9 @@ class Output:
                         item.get("bounce"),
                         item.get("retry"),
                         item.get("title"),
+                        # Last, so scripts that cut the first eight columns keep working.
+                        item.get("recipient"),
+                        item.get("location"),
                     ]
                 )
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from pathlib import Path
 
 from conftest import Invoke
 
@@ -99,3 +100,51 @@ def test_brief_is_one_line_and_short() -> None:
     cut = brief("a" * 76 + "\x1b" * 10)
     assert cut.endswith("…") and len(cut) <= 80 and not cut[:-1].endswith(("\\", "\\x", "\\x1"))
     assert brief("\u202e" + "y" * 10) == "\\u202e" + "y" * 10
+
+
+# --- 2. explain plain: recipient and location, as the last two columns -----------------------------
+
+
+def _bounce(recipient: str) -> str:
+    return (
+        "From: MAILER-DAEMON@mx.example.org\n"
+        "Subject: Undelivered Mail Returned to Sender\n"
+        "To: sender@example.org\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n"
+        "--b\nContent-Type: text/plain\n\n"
+        f"<{recipient}>: host mx.example.net[192.0.2.1] said: 550 5.1.1 user unknown"
+        " (in reply to RCPT TO command)\n\n"
+        "--b\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; mx.example.org\n\n"
+        f"Final-Recipient: rfc822; {recipient}\n"
+        "Action: failed\nStatus: 5.1.1\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\n\n"
+        "--b--\n"
+    )
+
+
+def test_explain_plain_tells_mbox_messages_apart(invoke: Invoke, tmp_path: Path) -> None:
+    mbox = tmp_path / "bounces.mbox"
+    mbox.write_text(
+        "".join(
+            f"From MAILER-DAEMON Fri Nov 20 10:00:00 2026\n{_bounce(r)}\n"
+            for r in ("ann@example.com", "bob@example.com")
+        )
+    )
+    r = invoke("explain", "-f", str(mbox), "--format", "plain")
+    assert r.exit_code == 0, r.stderr
+    rows = [line.split("\t") for line in r.stdout.splitlines()]
+    assert len(rows) == 2
+    assert all(len(row) == 10 for row in rows)
+    assert rows[0][:8] == rows[1][:8]  # the first eight columns as before: the same reply
+    assert [row[8:] for row in rows] == [
+        ["ann@example.com", f"{mbox}#1"],
+        ["bob@example.com", f"{mbox}#2"],
+    ]
+
+
+def test_explain_plain_without_recipient_or_location(invoke: Invoke) -> None:
+    for args in (["5.7.26"], ["550 5.7.1 Relaying denied"]):
+        r = invoke("explain", *args, "--format", "plain")
+        (line,) = r.stdout.splitlines()
+        assert line.split("\t")[8:] == ["-", "-"], line

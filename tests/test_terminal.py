@@ -205,7 +205,7 @@ def test_hostile_bounce_from_a_file_in_json_plain_and_jsonl(tmp_path: Path) -> N
             assert "\x1b[31m" in item["location"]
             assert "\\u001b]8;;" in text
         if fmt == "plain":
-            assert all(line.count("\t") == 7 for line in text.splitlines())
+            assert all(line.count("\t") == 9 for line in text.splitlines())
             assert "\\x1b]8;;http://evil.example/\\x07" in text
 
 
