@@ -114,6 +114,22 @@ def class_of_code(code: str | None) -> str | None:
     return _DIGIT_CLASS.get((code or "")[:1])
 
 
+def verdict_title(item: Mapping[str, Any]) -> str | None:
+    """The title of what the verdict believes the reply means, for plain lines and panel headings.
+
+    The registry's title of the code, unless the text overruled it: then a provider rule's own
+    meaning (Microsoft's 5.1.10 is "recipient not found", not IANA's "null MX"), or, from a generic
+    rule, the title of the category the text won.
+    """
+    title: str | None = item.get("title")
+    provider = item.get("provider_meaning")
+    if provider and provider != title:
+        return str(provider)
+    if item.get("conflict") and item.get("category_title"):
+        return str(item["category_title"])
+    return title
+
+
 class Output:
     """Where results go and how: the stream, the format, and the colour choice."""
 
@@ -297,7 +313,7 @@ class Output:
                         item.get("category"),
                         item.get("bounce"),
                         item.get("retry"),
-                        item.get("title"),
+                        verdict_title(item),
                         # Last, so scripts that cut the first eight columns keep working.
                         item.get("recipient"),
                         item.get("location"),
@@ -317,8 +333,9 @@ class Output:
         heading = Text()
         codes = " ".join(c for c in (item.get("reply_code"), item.get("enhanced_code")) if c)
         heading.append(safe(codes or "?"), style=f"bold {style}")
-        if item.get("title"):
-            heading.append("  " + safe(item["title"]), style="bold")
+        title = verdict_title(item)
+        if title:
+            heading.append("  " + safe(title), style="bold")
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(ratio=1)
@@ -337,7 +354,12 @@ class Output:
             row("Text vs code", item.get("conflict"), "yellow")
         row("Class", klass, style)
         row("Subject", item.get("subject"))
-        row("Meaning", item.get("description"))
+        if title != item.get("title"):
+            # The registry's words for the code, which the text overruled: labelled as the code's.
+            row("Code title", item.get("title"))
+            row("Code meaning", item.get("description"))
+        else:
+            row("Meaning", item.get("description"))
         reply = item.get("reply")
         if reply and reply.get("title"):
             row("Reply code", f"{reply['code']}: {reply['title']}")
@@ -345,7 +367,8 @@ class Output:
             row("Recipient", item.get("recipient"))
         if item.get("provider"):
             row("Provider", item.get("provider"))
-            row("Provider says", item.get("provider_meaning"))
+            if item.get("provider_meaning") != title:
+                row("Provider says", item.get("provider_meaning"))
         row("Retry", item.get("retry"))
         row("What to do", item.get("action") or item.get("advice"))
         row("Reply codes", ", ".join(item.get("associated_reply_codes") or []))

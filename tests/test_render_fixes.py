@@ -148,3 +148,54 @@ def test_explain_plain_without_recipient_or_location(invoke: Invoke) -> None:
         r = invoke("explain", *args, "--format", "plain")
         (line,) = r.stdout.splitlines()
         assert line.split("\t")[8:] == ["-", "-"], line
+
+
+# --- 3. the plain title and the panel heading say what the verdict believes ------------------------
+
+MS_5110 = "Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; not found'"
+MS_DBEB = "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)"
+
+
+def _plain(invoke: Invoke, text: str) -> list[str]:
+    r = invoke("explain", text, "--format", "plain")
+    assert r.exit_code == 0, r.stderr
+    (line,) = r.stdout.splitlines()
+    return line.split("\t")
+
+
+def test_plain_title_is_the_providers_meaning_when_the_text_wins(invoke: Invoke) -> None:
+    row = _plain(invoke, MS_5110)
+    assert row[4] == "user-unknown"
+    assert "null MX" not in row[7] and "recipient was not found" in row[7]
+    row = _plain(invoke, MS_DBEB)
+    assert row[4] == "user-unknown"
+    assert row[7] != "No answer from host" and "Directory-Based Edge Blocking" in row[7]
+
+
+def test_plain_title_is_the_categorys_when_a_generic_rule_wins(invoke: Invoke) -> None:
+    row = _plain(invoke, "550 5.4.1 User unknown")
+    assert row[4] == "user-unknown"
+    assert row[7] == "Recipient address does not exist"
+
+
+def test_plain_title_of_a_bare_code_is_the_registrys(invoke: Invoke) -> None:
+    assert _plain(invoke, "5.7.26")[7] == "Multiple authentication checks failed"
+    assert _plain(invoke, "5.1.10")[7] == "Recipient address has null MX"
+    assert (
+        _plain(invoke, "550 5.7.1 Relaying denied")[7] == "Delivery not authorized, message refused"
+    )
+
+
+def test_json_title_stays_the_registrys(invoke: Invoke) -> None:
+    r = invoke("explain", MS_5110, "--json")
+    (item,) = json.loads(r.stdout)
+    assert item["title"] == "Recipient address has null MX"
+
+
+def test_panel_heading_makes_the_same_choice(invoke: Invoke) -> None:
+    r = invoke("explain", MS_DBEB, "--format", "table", "--no-color")
+    flat = " ".join(r.stdout.split())
+    heading = r.stdout.splitlines()[0]
+    assert "Directory-Based Edge Blocking" in heading and "No answer from host" not in heading
+    assert "Code title No answer from host" in flat  # the registry's title is still shown
+    assert "Provider says" not in flat  # the heading says it already
