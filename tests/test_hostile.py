@@ -299,7 +299,7 @@ emails = st.builds(
 )
 
 FORMATS = ["plain", "json", "jsonl", "table"]
-EXPLAIN_COLUMNS = 8
+EXPLAIN_COLUMNS = 10  # input ... title, recipient, location
 
 # --- the CLI, property by property --------------------------------------------------------------
 
