@@ -130,6 +130,17 @@ def verdict_title(item: Mapping[str, Any]) -> str | None:
     return title
 
 
+# The list/search table: widths its columns get at most, and the least a title is given before the
+# other columns fold under it.
+TITLE_MIN_WIDTH = 30
+TITLE_WANT_WIDTH = 50
+CODE_MIN_WIDTH = 24  # rule ids run to 40 characters: folded at this width when space is short
+CODE_MAX_WIDTH = 40
+CODES_MAX_WIDTH = 16
+REF_MAX_WIDTH = 40  # a shortened rule source (a URL) runs to 60
+REF_MIN_WIDTH = 20
+
+
 class Output:
     """Where results go and how: the stream, the format, and the colour choice."""
 
@@ -226,13 +237,10 @@ class Output:
 
     def _entries_table(self, items: Sequence[Any]) -> None:
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(show_header=True, header_style="bold", expand=False)
-        table.add_column("Code", no_wrap=True)
-        table.add_column("Kind", no_wrap=True)
-        table.add_column("Title", ratio=3)
-        table.add_column("Reply codes / enhanced", ratio=1)
-        table.add_column("Reference", ratio=1)
+        mixed = len({e.kind for e in items}) > 1  # else the kind is the same on every row
+        rows = []
         for e in items:
             data = e.to_json()
             title = self.text(e.title)
@@ -245,14 +253,63 @@ class Output:
                 related = [*related, "any"]
             if e.kind == "rule":
                 related = [c for c in (data.get("reply_code"), data.get("enhanced_code")) if c]
-            refs = data.get("references") or [data.get("provider") or ""]
-            table.add_row(
-                self.code_text(e.code),
-                self.text(e.kind),
-                title,
-                self.codes_text(str(c) for c in related),
-                self.text("; ".join(str(r) for r in refs)),
-            )
+                refs = [data.get("provider") or ""]
+            else:
+                refs = list(data.get("references") or [])
+            codes = self.codes_text(str(c) for c in related)
+            reference = self.text("; ".join(str(r) for r in refs if r))
+            rows.append((e, title, codes, reference))
+
+        # Titles win the width. The other columns get what their text needs up to a small cap,
+        # the title the rest; when that is under TITLE_MIN_WIDTH, the codes, reference and kind
+        # go under each title, and long codes (rule ids) above it (at 40 columns five columns
+        # left the title 3 characters). What a title does not need beyond TITLE_WANT_WIDTH widens
+        # the code and reference columns up to their wider caps.
+        width = self.console.width
+        code_need = max((len(e.code) for e in items), default=4)
+        ref_need = max([len(r[3].plain) for r in rows] + [len("Reference")])
+        code_w = min(code_need, CODE_MIN_WIDTH)
+        codes_w = min(max([len(r[2].plain) for r in rows] + [len("Codes")]), CODES_MAX_WIDTH)
+        ref_w = min(ref_need, REF_MIN_WIDTH)
+        columns = 5 if mixed else 4
+        title_w = width - (code_w + (len("enhanced") if mixed else 0) + codes_w + ref_w)
+        title_w -= 3 * columns + 1  # padding and borders
+        folded = title_w < TITLE_MIN_WIDTH
+        stacked = folded and code_w > width // 4
+        spare = max(0, title_w - TITLE_WANT_WIDTH)
+        grow = min(spare, min(code_need, CODE_MAX_WIDTH) - code_w)
+        code_w += grow
+        ref_w += min(spare - grow, min(ref_need, REF_MAX_WIDTH) - ref_w)
+
+        table = Table(show_header=True, header_style="bold", expand=False)
+        if stacked:
+            table.add_column("Code and title")
+        else:
+            table.add_column("Code", max_width=code_w, overflow="fold")
+            if mixed and not folded:
+                table.add_column("Kind", no_wrap=True)
+            table.add_column("Title")
+        if not folded:
+            table.add_column("Codes", width=codes_w)
+            table.add_column("Reference", width=ref_w, overflow="fold")
+        for e, title, codes, reference in rows:
+            if folded:
+                details = Text(style="dim")
+                for part in (self.text(e.kind) if mixed else None, codes, reference):
+                    if part is not None and part.plain:
+                        details.append(" · " if details.plain else "")
+                        details.append_text(part)
+                if details.plain:
+                    title.append("\n")
+                    title.append_text(details)
+            if stacked:
+                table.add_row(Text.assemble(self.code_text(e.code), "\n", title))
+            elif folded:
+                table.add_row(self.code_text(e.code), title)
+            elif mixed:
+                table.add_row(self.code_text(e.code), self.text(e.kind), title, codes, reference)
+            else:
+                table.add_row(self.code_text(e.code), title, codes, reference)
         self.print(table)
 
     # -- validation --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import json
 import random
 from pathlib import Path
 
+import pytest
 from conftest import Invoke
 
 from smtpcodes.render import brief
@@ -199,3 +200,55 @@ def test_panel_heading_makes_the_same_choice(invoke: Invoke) -> None:
     assert "Directory-Based Edge Blocking" in heading and "No answer from host" not in heading
     assert "Code title No answer from host" in flat  # the registry's title is still shown
     assert "Provider says" not in flat  # the heading says it already
+
+
+# --- 4. list and search tables: titles win the width -----------------------------------------------
+
+
+def _header_cells(table: str) -> dict[str, int]:
+    """Each header's column width (between the box lines), from the header rows of a table."""
+    header = [line for line in table.splitlines() if line.startswith("┃")]
+    widths: dict[str, int] = {}
+    for line in header:
+        for cell in line.strip("┃").split("┃"):
+            if cell.strip():
+                widths[cell.strip()] = len(cell)
+    return widths
+
+
+@pytest.mark.parametrize("columns", [40, 60, 80, 120])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "--kind", "enhanced", "--subject", "1"],
+        ["search", "relay"],  # enhanced, reply and rules mixed
+        ["search", "dkim"],  # rules: ids of 30 characters and more
+    ],
+)
+def test_titles_win_at_narrow_widths(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, args: list[str], columns: int
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    r = invoke(*args, "--format", "table")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert all(len(line) <= columns for line in lines)
+    assert all(line[-1] in "┓┃┩│┘" for line in lines)  # no row cropped at the edge
+    widths = _header_cells(r.stdout)
+    title = widths.get("Title") or widths["Code and title"]
+    assert title >= min(30, columns - 12), widths
+    if args[0] == "list":
+        # Titles are wrapped, never cut: at 40 columns the title column was 3 characters, "Ti…".
+        assert "…" not in r.stdout
+
+
+def test_list_titles_are_whole_at_40_columns(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    r = invoke("list", "--kind", "enhanced", "--subject", "1", "--format", "table")
+    titles = [line.split("│")[2].strip() for line in r.stdout.splitlines() if line.startswith("│")]
+    words = " ".join(titles).split()
+    for expected in ("Other", "address", "status", "destination", "mailbox", "forwarding"):
+        assert expected in words
+    assert not [w for w in words if w.endswith("…")]
