@@ -139,6 +139,20 @@ CODE_MAX_WIDTH = 40
 CODES_MAX_WIDTH = 16
 REF_MAX_WIDTH = 40  # a shortened rule source (a URL) runs to 60
 REF_MIN_WIDTH = 20
+SOURCE_WIDTH = 60  # a rule's source, shortened, in the table's Reference column
+
+
+def short_source(source: object, width: int = SOURCE_WIDTH) -> str:
+    """A rule's source cut to its first citation, without "https://", at most `width` characters:
+    "github.com/sisimai/p5-sisimai lib/Sisimai/Rhost/Mimecast.pm (cites ...); see also ..." gives
+    its first part. The whole source is in JSON."""
+    text = "" if source is None else str(source)
+    for stop in ("; ", " ("):
+        text = text.split(stop, 1)[0]
+    for prefix in ("https://", "http://", "www."):
+        text = text.removeprefix(prefix)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 class Output:
@@ -253,7 +267,7 @@ class Output:
                 related = [*related, "any"]
             if e.kind == "rule":
                 related = [c for c in (data.get("reply_code"), data.get("enhanced_code")) if c]
-                refs = [data.get("provider") or ""]
+                refs = [short_source(data.get("source"))]  # a rule's reference is its source
             else:
                 refs = list(data.get("references") or [])
             codes = self.codes_text(str(c) for c in related)

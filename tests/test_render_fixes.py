@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import Invoke
 
-from smtpcodes.render import brief
+from smtpcodes.render import brief, short_source
 from smtpcodes.validate import PER_RULE, validate_reply
 
 # --- 1. validate: findings and output proportional to the input ------------------------------------
@@ -252,3 +252,31 @@ def test_list_titles_are_whole_at_40_columns(
     for expected in ("Other", "address", "status", "destination", "mailbox", "forwarding"):
         assert expected in words
     assert not [w for w in words if w.endswith("…")]
+
+
+# --- 5. the search table's Reference column: a rule's source, not its provider ---------------------
+
+
+def test_rule_rows_show_their_source(invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    r = invoke("search", "mimecast", "--format", "table")
+    assert r.exit_code == 0, r.stderr
+    rows = [line.split("│") for line in r.stdout.splitlines() if line.startswith("│")]
+    references = [row[-2].strip() for row in rows if row[1].strip()]
+    assert references and "mimecast" not in references
+    assert all(ref.startswith(("github.com/", "community.", "mimecast")) for ref in references)
+    assert "github.com/sisimai/p5-sisimai" in references
+
+
+def test_short_source() -> None:
+    long = (
+        "github.com/sisimai/p5-sisimai lib/Sisimai/Rhost/Mimecast.pm (cites https://x.example/a);"
+        " see also https://y.example/b"
+    )
+    assert short_source(long) == "github.com/sisimai/p5-sisimai lib/Sisimai/Rhost/Mimecast.pm"
+    assert short_source("https://www.spamhaus.org/blocklists/pbl/ (PBL)") == (
+        "spamhaus.org/blocklists/pbl/"
+    )
+    cut = short_source("https://example.com/" + "a" * 100)
+    assert len(cut) == 60 and cut.endswith("…")
+    assert short_source(None) == ""
