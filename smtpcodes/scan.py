@@ -969,6 +969,13 @@ class _Scanner:
                 yield from self.folder(entry.path, maildir and name in ("cur", "new"))
             elif name.startswith((".", "dovecot")):
                 continue
+            elif not _regular(entry):
+                # A named pipe would wait for a writer forever; a socket or a device is no
+                # file of mail. Named on the command line (scan <(zcat log.gz)), a pipe is read.
+                self.summary.inputs += 1
+                yield self.unreadable(
+                    entry.path, "not a regular file (a named pipe, socket or device)"
+                )
             else:
                 kind = self.kind
                 if kind == "auto" and (messages or name.lower().endswith(".eml")):
@@ -1166,7 +1173,7 @@ def _is_maildir(path: str) -> bool:
 
 
 def scan(
-    paths: Iterable[str],
+    paths: Iterable[str] | str,
     *,
     kind: str = "auto",
     summary: Summary | None = None,
@@ -1188,13 +1195,22 @@ def scan(
     """
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        paths = [os.fsdecode(paths)]  # one path, not its characters one by one
     chosen = limits_module.checked(limits if limits is not None else limits_module.current())
     scanner = _Scanner(kind, summary if summary is not None else Summary(), chosen, stdin, progress)
     return scanner.paths(paths)
 
 
+def _regular(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_file()
+    except OSError:
+        return True  # let the read say what is wrong with it
+
+
 def summarize(
-    paths: Iterable[str], *, kind: str = "auto", stdin: IO[bytes] | None = None
+    paths: Iterable[str] | str, *, kind: str = "auto", stdin: IO[bytes] | None = None
 ) -> Summary:
     """The summary of a whole scan, without keeping its records."""
     summary = Summary()

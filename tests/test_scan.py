@@ -10,8 +10,9 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import tracemalloc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from smtpcodes.limits import Limits
 from smtpcodes.parse import parse_log_line
 from smtpcodes.scan import (
     BoundedCounter,
+    ScanItem,
     ScanProblem,
     ScanRecord,
     Summary,
@@ -767,3 +769,34 @@ def test_a_live_pipe_gets_its_record_before_the_input_ends() -> None:
     finally:
         proc.stdin.close()
         proc.wait(timeout=30)
+
+
+def _within(seconds: float, run: Callable[[], list[ScanItem]]) -> list[ScanItem]:
+    """run() in a daemon thread: a regression that hangs fails the test instead of the run."""
+    done: list[list[ScanItem]] = []
+    worker = threading.Thread(target=lambda: done.append(run()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert done, f"still running after {seconds} s"
+    return done[0]
+
+
+def test_one_path_as_a_string_is_one_path_not_its_letters() -> None:
+    # A str is an Iterable[str] of its characters: scan("mail.log") walked "/" ("m", "a", ...).
+    log = str(FIXTURES / "postfix.log")
+    one = _within(30, lambda: list(scan(log)))
+    assert one == list(scan([log]))
+    assert one and all(i.location.startswith(log) for i in one)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_inside_a_folder_is_named_not_waited_for(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "postfix.log", tmp_path / "mail.log")
+    os.mkfifo(tmp_path / "pipe")  # no writer: opening it to read would wait forever
+    items = _within(30, lambda: list(scan([str(tmp_path)])))
+    problems = [i for i in items if isinstance(i, ScanProblem)]
+    assert [(p.file, p.kind) for p in problems if p.kind == "unreadable"] == [
+        (str(tmp_path / "pipe"), "unreadable")
+    ]
+    assert any("not a regular file" in p.reason for p in problems)
+    assert any(isinstance(i, ScanRecord) for i in items)
