@@ -16,6 +16,7 @@ import contextlib
 import email.header
 import functools
 import html
+import io
 import json
 import os
 import re
@@ -44,6 +45,7 @@ __all__ = [
     "iter_mbox",
     "iter_messages",
     "looks_like_mbox",
+    "parse_mbox",
     "parse_message",
     "undecided_mbox",
 ]
@@ -1132,6 +1134,23 @@ def _read_file(path: str, handle: IO[bytes] | None = None) -> bytes:
     if more:
         _too_big(most)
     return to_utf8(data)
+
+
+def parse_mbox(data: bytes) -> list[Reply]:
+    """The replies of every message of an mbox held in memory, each located "#n" (n from 1);
+    at most max_items in all (the cut is recorded)."""
+    most = limits.current().max_items
+    out: list[Reply] = []
+    for index, message in enumerate(_mbox_messages("", io.BytesIO(data)), start=1):
+        out.extend(replace(r, location=f"#{index}") for r in parse_message(message))
+        if len(out) > most:
+            limits.record(
+                "max_items",
+                f"an mbox with more than {most:,} replies; only the first {most:,} were read "
+                "(--max-items)",
+            )
+            return out[:most]
+    return out
 
 
 def iter_mbox(path: str, handle: IO[bytes] | None = None) -> Iterator[tuple[str, list[Reply]]]:

@@ -106,8 +106,16 @@ def enhanced_problem(text: str) -> str | None:
     return None
 
 
+def require_str(value: object, where: str) -> None:
+    """TypeError naming the function and what it got, when `value` is not a str: a wrong type
+    fails at the door, not as an AttributeError deep inside."""
+    if not isinstance(value, str):
+        raise TypeError(f"{where}() takes a str, not {type(value).__name__}")
+
+
 def parse_enhanced(text: str) -> EnhancedCode:
     """Parse an enhanced code strictly (RFC 3463 section 2); raise CodeSyntaxError if it is not one."""
+    require_str(text, "parse_enhanced")
     problem = enhanced_problem(text)
     if problem is not None:
         raise CodeSyntaxError(text, problem, RFC3463_SYNTAX)
@@ -180,6 +188,7 @@ def find_codes(text: str, limit: int | None = None) -> list[CodeToken]:
 
     With `limit`, stop after that many.
     """
+    require_str(text, "find_codes")
     if limit is None:
         return list(iter_codes(text))
     return list(itertools.islice(iter_codes(text), max(limit, 0)))

@@ -449,6 +449,8 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
     retry = rule.retry if rule else (cat.retry if cat else "later")
     if klass is CodeClass.TRANSIENT and retry == "no" and category != "expired":
         retry = "later"  # the server itself said the condition is temporary
+    elif klass is CodeClass.PERMANENT and category == "undetermined":
+        retry = "no"  # a 5xx whose cause we cannot tell: not again as it is (RFC 5321 4.2.1)
     if category in NOT_FAILURES:
         retry = "no"
     party = (rule.party if rule and rule.party else None) or (cat.party if cat else None) or None
@@ -724,15 +726,27 @@ def diagnose_replies(replies: Iterable[Reply]) -> Iterator[Verdict]:
 
 
 def replies_in(data: str | bytes, kind: str = "auto") -> list[Reply]:
-    """Every reply in a pasted text, log lines, codes, or a whole bounce email (bytes or text)."""
-    if isinstance(data, bytes):
-        text = data.decode("utf-8", errors="replace")
-        if kind == "email" or (kind == "auto" and _looks_like_email(text)):
-            from smtpcodes.bounce import parse_message
+    """Every reply in a pasted text, log lines, codes, a whole bounce email or an mbox of them
+    (bytes or text; UTF-16 behind a byte order mark is read as the text it is)."""
+    if isinstance(data, str):
+        if not (kind in ("auto", "email") and data.startswith("From ")):
+            return parse_text(data, kind)
+        data = data.encode("utf-8", errors="replace")
+    elif not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"expected str or bytes, not {type(data).__name__}")
+    from smtpcodes._encoding import to_utf8
 
+    data = to_utf8(bytes(data))
+    if kind in ("auto", "email"):
+        from smtpcodes.bounce import looks_like_mbox, parse_mbox, parse_message
+
+        if looks_like_mbox(data[:64]):
+            return parse_mbox(data)
+        text = data.decode("utf-8", errors="replace")
+        if kind == "email" or _looks_like_email(text):
             return parse_message(data)
         return parse_text(text, kind)
-    return parse_text(data, kind)
+    return parse_text(data.decode("utf-8", errors="replace"), kind)
 
 
 def analyse(data: str | bytes, kind: str = "auto") -> list[tuple[Reply, Verdict | None]]:

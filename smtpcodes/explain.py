@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, NamedTuple
 
-from smtpcodes import registry
+from smtpcodes import limits, registry
 from smtpcodes._data import read_csv
 from smtpcodes.codes import CodeClass, class_of, enhanced_problem, find_codes, reply_code_problem
 
@@ -303,5 +303,13 @@ def _unregistered_description(
 
 
 def explain(text: str) -> list[Explanation]:
-    """Explain every code or reply-code/enhanced-code pair found in `text`, in order."""
-    return [explain_code(t.reply_code, t.enhanced_code, t.text) for t in find_codes(text)]
+    """Explain every code or reply-code/enhanced-code pair found in `text`, in order: at most
+    max_items of them (smtpcodes.limits; the cut is recorded)."""
+    most = limits.current().max_items
+    tokens = find_codes(text, most + 1)
+    if len(tokens) > most:
+        limits.record(
+            "max_items", f"more than {most:,} codes; only the first {most:,} were explained"
+        )
+        del tokens[most:]
+    return [explain_code(t.reply_code, t.enhanced_code, t.text) for t in tokens]

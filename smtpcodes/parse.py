@@ -22,6 +22,7 @@ from smtpcodes.codes import (
     iter_codes,
     only_codes,
     reply_code_problem,
+    require_str,
 )
 
 __all__ = [
@@ -871,6 +872,7 @@ def parse_text(text: str, kind: str = "auto") -> list[Reply]:
     Reads within the limits in force (smtpcodes.limits): lines up to max_line characters, at
     most max_items replies; what they cut is recorded.
     """
+    require_str(text, "parse_text")
     if not text.strip():
         return []
     if kind == "auto":

@@ -20,6 +20,7 @@ from smtpcodes.codes import (
     class_of,
     enhanced_problem,
     reply_code_problem,
+    require_str,
 )
 
 __all__ = [
@@ -343,6 +344,7 @@ def subject_info(subject: int) -> SubjectInfo:
 def _enhanced_key(code: str | EnhancedCode) -> str | None:
     if isinstance(code, EnhancedCode):
         return code.key
+    require_str(code, "lookup_enhanced")
     text = code.strip()
     if text[:1] in "xX":
         text = "5" + text[1:]  # any valid class digit, to check the rest of the syntax
@@ -359,6 +361,7 @@ def lookup_enhanced(code: str | EnhancedCode) -> EnhancedEntry | None:
 
 def lookup_reply(code: str) -> ReplyEntry | None:
     """The entry for a reply code, standard or a known non-standard one; None when unknown."""
+    require_str(code, "lookup_reply")
     return _replies().get(code.strip())
 
 

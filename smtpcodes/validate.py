@@ -49,7 +49,13 @@ import re
 from typing import NamedTuple
 
 from smtpcodes import limits, registry
-from smtpcodes.codes import enhanced_problem, find_codes, parse_enhanced, reply_code_problem
+from smtpcodes.codes import (
+    enhanced_problem,
+    find_codes,
+    parse_enhanced,
+    reply_code_problem,
+    require_str,
+)
 
 __all__ = [
     "ERROR",
@@ -307,6 +313,7 @@ _DIGITS = re.compile(r"[0-9]+")
 
 def validate_code(text: str) -> Validation:
     """Check an enhanced code ("5.7.26", "X.7.26"), a reply code ("550") or a pair (550 5.7.26)."""
+    require_str(text, "validate_code")
     value = text.strip()
     findings: list[Finding]
     pair = _PAIR.fullmatch(value)
@@ -399,6 +406,7 @@ def _leading_enhanced(text: str, line_no: int) -> tuple[str | None, Finding | No
 
 def validate_reply(text: str) -> Validation:
     """Check one SMTP reply, single- or multi-line (lines separated by CRLF or LF)."""
+    require_str(text, "validate_reply")
     body = text.rstrip("\r\n")
     if not body.strip():
         return Validation(text, (_no_code(text),))
@@ -597,6 +605,7 @@ def validate(text: str) -> list[Validation]:
     A bare code or pair goes to validate_code, text that begins with a three-digit code to
     validate_reply, and anything else is searched for codes; with none, one "no-code" error.
     """
+    require_str(text, "validate")
     value = text.strip()
     if not value:
         return [Validation(text, (_no_code(text),))]
@@ -621,6 +630,7 @@ def validate_lines(text: str) -> list[Validation]:
 
     At most max_items results (smtpcodes.limits); the cut is recorded.
     """
+    require_str(text, "validate_lines")
     results: list[Validation] = []
     most = limits.current().max_items
     for number, line in enumerate(_LINE_BREAK.split(text), 1):
