@@ -107,7 +107,9 @@ class Verdict(NamedTuple):
     confidence: str  # "high", "medium", "low"
     evidence: tuple[Evidence, ...] = ()
     conflict: str | None = None  # text and code disagree: what, and which won
-    code_sources: dict[str, str] | None = None  # where each code was read
+    # Where each code was read: ("reply_code", "log"), ("enhanced_code", "DSN Status field"). Pairs,
+    # not a dict, so that a verdict is hashable and nobody can change the one the cache shares.
+    code_sources: tuple[tuple[str, str], ...] = ()
 
     @property
     def input(self) -> str:
@@ -153,7 +155,7 @@ class Verdict(NamedTuple):
             "reply_code": self.reply_code,
             "enhanced_code": self.enhanced_code,
             "class": self.code_class.value if self.code_class else None,
-            "code_sources": dict(self.code_sources or {}),
+            "code_sources": dict(self.code_sources),
         }
         if decision:
             data.update(self.decision_json())
@@ -296,9 +298,8 @@ def _class_of_reply(reply: Reply, code: str | None) -> CodeClass | None:
 # Verdicts already reached, by what they depend on: a day of logs repeats the same few hundred
 # reasons, and only the words that rules matched, not the whole text (which carries ids, addresses
 # and session numbers), decide a verdict. Bounded (oldest dropped first) so memory stays flat.
-# A verdict is kept as its fields between reply and code_sources, and its code_sources: the reply
-# is each line's own, and each verdict gets its own copy of the code_sources dict.
-_VERDICTS: dict[tuple[object, ...], tuple[tuple[object, ...], dict[str, str] | None] | None] = {}
+# A verdict is kept as its fields after the reply, which is each line's own.
+_VERDICTS: dict[tuple[object, ...], tuple[object, ...] | None] = {}
 _VERDICTS_MAX = 4096
 _MISSING = object()
 # What varies from line to line: a verdict depends on the other fields of a reply. The text counts
@@ -311,8 +312,8 @@ _reason_fields = operator.itemgetter(
     *[i for i, name in enumerate(Reply._fields) if name not in _VARYING]
 )
 _new_verdict = tuple.__new__
-# The cache stores verdict[1:-1]: everything between the reply and code_sources.
-assert Verdict._fields[0] == "reply" and Verdict._fields[-1] == "code_sources"
+# The cache stores verdict[1:]: everything after the reply.
+assert Verdict._fields[0] == "reply"
 
 
 def diagnose_reply(reply: Reply) -> Verdict | None:
@@ -328,20 +329,11 @@ def diagnose_reply(reply: Reply) -> Verdict | None:
         verdict = _diagnose(reply, matches)
         if len(_VERDICTS) >= _VERDICTS_MAX:
             del _VERDICTS[next(iter(_VERDICTS))]
-        # A copy of code_sources: the caller may change the verdict it is given.
-        _VERDICTS[key] = (
-            (
-                verdict[1:-1],
-                dict(verdict.code_sources) if verdict.code_sources is not None else None,
-            )
-            if verdict is not None
-            else None
-        )
+        _VERDICTS[key] = verdict[1:] if verdict is not None else None
         return verdict
     if known is None:
         return None
-    middle, sources = cast("tuple[tuple[object, ...], dict[str, str] | None]", known)
-    return _new_verdict(Verdict, (reply, *middle, dict(sources or {})))
+    return _new_verdict(Verdict, (reply, *cast("tuple[object, ...]", known)))
 
 
 def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
@@ -481,7 +473,7 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
         confidence=confidence,
         evidence=tuple(evidence),
         conflict=conflict,
-        code_sources=sources,
+        code_sources=tuple(sources.items()),
     )
 
 
