@@ -116,11 +116,32 @@ def current() -> Limits:
     return _STATE.get()[0]
 
 
+class LimitWarning(UserWarning):
+    """A limit cut the input of a call made outside any :func:`applied` block."""
+
+
 def record(limit: str, message: str) -> None:
-    """Note a cut in the report of the enclosing :func:`applied` block, if there is one."""
+    """Note a cut in the report of the enclosing :func:`applied` block; outside one, warn
+    (LimitWarning): nothing is cut silently, for a library caller either."""
     report = _STATE.get()[1]
     if report is not None:
         report.add(limit, message)
+        return
+    import os
+    import sys
+    import warnings
+
+    # Point the warning at the caller's line, the first frame outside this package.
+    here = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 2
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(
+        f"smtpcodes cut its input: {message}; run the call inside smtpcodes.limits.applied() "
+        "to choose the limits and collect the cuts",
+        LimitWarning,
+        stacklevel=level,
+    )
 
 
 def checked(limits: Limits) -> Limits:

@@ -73,9 +73,15 @@ def test_threads_see_the_defaults_not_another_threads_limits() -> None:
     assert seen == [limits.MAX_ITEMS]
 
 
-def test_without_a_report_cuts_still_happen_silently() -> None:
-    assert len(cut_long_lines("x" * (limits.MAX_LINE + 5))) == limits.MAX_LINE
-    limits.record("max_line", "nobody listens")  # no applied() block: nothing to record into
+def test_without_a_report_a_cut_is_a_warning_at_the_callers_line() -> None:
+    # No applied() block to record into: a library caller still hears of the cut.
+    with pytest.warns(limits.LimitWarning, match="only the first 65,536 were read") as caught:
+        assert len(cut_long_lines("x" * (limits.MAX_LINE + 5))) == limits.MAX_LINE
+    assert caught[0].filename == __file__
+    with pytest.warns(limits.LimitWarning, match="stopped after 1,000"):
+        from smtpcodes.diagnose import diagnose
+
+        assert len(diagnose("550 5.1.1 x\n" * 2000)) == 1000
 
 
 def test_the_report_keeps_the_first_cuts_and_counts_all() -> None:
