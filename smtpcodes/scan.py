@@ -903,9 +903,13 @@ class _Scanner:
                 yield self.unreadable(path, _reason(exc))
                 return
             # The file's own offset: for a compressed file, how much of the compressed data.
-            if self.progress is not None and size > 0:
+            ends = self.progress if size > 0 and kind != "email" else None
+            if ends is not None:
                 self.position = lambda: handle.tell() / size
+                ends(path, 0.0)
             yield from self.stream(path, readable, kind)
+            if ends is not None:
+                ends(path, 1.0)
         finally:
             self.position = None
             handle.close()
@@ -1188,7 +1192,8 @@ def scan(
     decides from each input's first lines. `summary`, when given, is fed every line, delivery,
     record and problem. `progress` is called every few thousand lines and every few dozen messages
     with the current input's name and how much of that file has been read, from 0 to 1 (None when
-    that cannot be told: standard input, a pipe). `limits` (default: those in force, see smtpcodes.limits) bound
+    that cannot be told: standard input, a pipe, one email of a folder); a log or an mbox file
+    also gets 0.0 when its reading starts and 1.0 when it is read to its end. `limits` (default: those in force, see smtpcodes.limits) bound
     what one line or one message may cost: max_line bytes of a log line, max_bytes of a message,
     max_parts MIME parts, max_depth levels and max_items recipients per message. Every cut is a
     ScanProblem of kind "cut"; what was read is still diagnosed.

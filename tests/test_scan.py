@@ -642,8 +642,15 @@ def test_progress_says_how_much_of_a_file_was_read(monkeypatch: pytest.MonkeyPat
     items = list(scan([POSTFIX], progress=lambda name, done: calls.append((name, done))))
     assert items and calls
     fractions = [done for _, done in calls if done is not None]
-    assert len(fractions) == len(calls) and all(0 < d <= 1 for d in fractions)
+    assert len(fractions) == len(calls) and all(0 <= d <= 1 for d in fractions)
     assert fractions == sorted(fractions)
+    # A start and an end a progress bar can rely on, however short the file.
+    assert (calls[0], calls[-1]) == ((POSTFIX, 0.0), (POSTFIX, 1.0))
+    monkeypatch.setattr(scan_module, "PROGRESS_EVERY", 4096)
+    calls.clear()
+    list(scan([POSTFIX], progress=lambda name, done: calls.append((name, done))))
+    assert calls == [(POSTFIX, 0.0), (POSTFIX, 1.0)]
+    monkeypatch.setattr(scan_module, "PROGRESS_EVERY", 2)
     calls.clear()
     with open(POSTFIX, "rb") as f:
         list(scan(["-"], stdin=f, progress=lambda name, done: calls.append((name, done))))
