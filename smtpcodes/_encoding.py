@@ -30,13 +30,16 @@ def undecided_utf16(head: bytes) -> bool:
     return head in (b"\xff", b"\xfe")
 
 
-# Bytes that text does not hold: C0 controls but tab, line feed, form feed, carriage return and
-# escape (ISO-2022-JP, the encoding of many Japanese bounces, switches character sets with it).
-_CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27)) + b"\x7f"
+# Bytes that text does not hold: C0 controls but tab, line feed, form feed, carriage return, and
+# the shifts of the ISO-2022 mail encodings: escape (ISO-2022-JP, the encoding of many Japanese
+# bounces) and shift out / shift in (ISO-2022-KR, RFC 1557).
+_CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 14, 15, 27)) + b"\x7f"
+# The compressions scan reads; their signatures.
+GZIP, BZIP2, XZ = b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00"
 _SIGNATURES = {
-    b"\x1f\x8b": "gzip-compressed",
-    b"BZh": "bzip2-compressed",
-    b"\xfd7zXZ\x00": "xz-compressed",
+    GZIP: "gzip-compressed",
+    BZIP2: "bzip2-compressed",
+    XZ: "xz-compressed",
     b"PK\x03\x04": "a zip archive",
     b"%PDF": "a PDF document",
 }

@@ -45,6 +45,7 @@ __all__ = [
     "iter_mbox",
     "iter_messages",
     "looks_like_mbox",
+    "open_file",
     "parse_mbox",
     "parse_message",
     "undecided_mbox",
@@ -1185,17 +1186,24 @@ def undecided_mbox(head: bytes) -> bool:
     return 0 < len(head) < 5 and b"From ".startswith(head)
 
 
+@contextlib.contextmanager
+def open_file(path: str) -> Iterator[tuple[bool, IO[bytes]]]:
+    """A file opened once, whether it is an mbox, and the stream from its first byte: peeked at,
+    not read twice, since a pipe (-f <(zcat bounces.gz)) cannot be reopened."""
+    with open(path, "rb") as handle:
+        head, stream = read_head(handle, undecided_mbox)
+        yield looks_like_mbox(head), cast(IO[bytes], stream)
+
+
 def iter_messages(path: str) -> Iterator[tuple[str, list[Reply]]]:
-    """Messages of a Maildir or folder, an mbox file, or a single message file."""
+    """Messages of a Maildir or folder, an mbox file, or a single message file (any file not an
+    mbox is read as one email; `smtpcodes.diagnose.diagnose` tells logs and replies apart)."""
     if os.path.isdir(path):
         yield from iter_maildir(path)
         return
-    # Opened once and peeked at, not read twice: a pipe (-f <(zcat bounce.gz)) cannot be reopened.
-    with open(path, "rb") as handle:
-        head, stream = read_head(handle, undecided_mbox)
-        opened = cast(IO[bytes], stream)
-        if looks_like_mbox(head):
-            yield from iter_mbox(path, opened)
+    with open_file(path) as (mbox, stream):
+        if mbox:
+            yield from iter_mbox(path, stream)
         else:
-            replies = parse_message(_read_file(path, opened))
+            replies = parse_message(_read_file(path, stream))
             yield path, [replace(r, location=path) for r in replies]

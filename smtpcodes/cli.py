@@ -448,7 +448,7 @@ def explain(
         most = limits.current().max_items
         for path in files:
             found: list[Verdict] = []
-            messages = False
+            messages = path != "-" and os.path.isdir(path)  # a folder with nothing in it says so
             try:
                 for location, item in _read_path(path, kind):
                     if isinstance(item, bytes):
@@ -513,8 +513,7 @@ def _read_path(path: str, kind: str) -> Iterator[tuple[str, bytes | list[Any]]]:
     """What a file holds: (path, its bytes) for a text to read like stdin (a reply, log lines, a
     single email), or (location, verdicts) for each message of an mbox or a Maildir folder. '-'
     is stdin. A file that cannot be read, or is not text, is an InputError."""
-    from smtpcodes._streams import read_head
-    from smtpcodes.bounce import iter_maildir, iter_mbox, looks_like_mbox, undecided_mbox
+    from smtpcodes.bounce import iter_maildir, iter_mbox, open_file
     from smtpcodes.diagnose import diagnose_replies
 
     if path == "-":
@@ -525,14 +524,12 @@ def _read_path(path: str, kind: str) -> Iterator[tuple[str, bytes | list[Any]]]:
             for location, replies in iter_maildir(path):
                 yield location, list(diagnose_replies(replies))
             return
-        with open(path, "rb") as handle:
-            head, stream = read_head(handle, undecided_mbox)
-            opened = cast(IO[bytes], stream)
-            if kind in ("auto", "email") and looks_like_mbox(head):
-                for location, replies in iter_mbox(path, opened):
+        with open_file(path) as (mbox, stream):
+            if mbox and kind in ("auto", "email"):
+                for location, replies in iter_mbox(path, stream):
                     yield location, list(diagnose_replies(replies))
                 return
-            data = _at_most(opened)
+            data = _at_most(stream)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     yield path, _text_input(path, data)
@@ -551,6 +548,9 @@ def _text_input(name: str, data: bytes) -> bytes:
         if what.endswith("compressed")
         else ""
     )
+    if what == "binary data":
+        # A log that copytruncate left with a run of NULs at its start is still a log.
+        hint = "; if it is a mail log, 'smtpcodes scan' reads the lines it can"
     raise InputError(f"{name} is {what}, not text{hint}")
 
 
@@ -733,7 +733,7 @@ def validate(
 
     env = _env()
     from_stdin = list(text) == ["-"] or (not text and not env.stdin_isatty)
-    if lines and not from_stdin:
+    if lines and text and not from_stdin:
         raise click.UsageError("--lines reads replies from stdin; the arguments are one reply")
     with limits.applied(_limits()) as report:
         source = _text_from(text, "a code or a reply")

@@ -724,8 +724,8 @@ def replies_in(data: str | bytes, kind: str = "auto") -> list[Reply]:
         if not (kind in ("auto", "email") and data.startswith("From ")):
             return parse_text(data, kind)
         data = data.encode("utf-8", errors="replace")
-    elif not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"expected str or bytes, not {type(data).__name__}")
+    else:
+        _require_data(data, "replies_in")
     from smtpcodes._encoding import to_utf8
 
     data = to_utf8(bytes(data))
@@ -741,13 +741,20 @@ def replies_in(data: str | bytes, kind: str = "auto") -> list[Reply]:
     return parse_text(data.decode("utf-8", errors="replace"), kind)
 
 
+def _require_data(data: object, where: str) -> None:
+    if not isinstance(data, (str, bytes, bytearray, memoryview)):
+        raise TypeError(f"{where}() takes a str or bytes, not {type(data).__name__}")
+
+
 def analyse(data: str | bytes, kind: str = "auto") -> list[tuple[Reply, Verdict | None]]:
     """Each reply found with its verdict, or None where it holds nothing recognisable."""
+    _require_data(data, "analyse")
     return [(reply, diagnose_reply(reply)) for reply in replies_in(data, kind)]
 
 
 def diagnose(data: str | bytes, kind: str = "auto") -> list[Verdict]:
     """Diagnose a pasted reply, log lines, codes, or a whole bounce email: one verdict per reply."""
+    _require_data(data, "diagnose")
     return [v for _, v in analyse(data, kind) if v is not None]
 
 

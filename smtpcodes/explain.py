@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from smtpcodes import limits, registry
 from smtpcodes._data import read_csv
-from smtpcodes.codes import CodeClass, class_of, enhanced_problem, find_codes, reply_code_problem
+from smtpcodes.codes import (
+    CodeClass,
+    class_of,
+    enhanced_problem,
+    find_codes,
+    reply_code_problem,
+    require_str,
+)
 
 if TYPE_CHECKING:
     from smtpcodes.kb import VendorCode
@@ -305,6 +312,7 @@ def _unregistered_description(
 def explain(text: str) -> list[Explanation]:
     """Explain every code or reply-code/enhanced-code pair found in `text`, in order: at most
     max_items of them (smtpcodes.limits; the cut is recorded)."""
+    require_str(text, "explain")
     most = limits.current().max_items
     tokens = find_codes(text, most + 1)
     if len(tokens) > most:

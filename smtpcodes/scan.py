@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import IO, cast
 
 from smtpcodes import limits as limits_module
-from smtpcodes._encoding import Utf8Reader, looks_utf16, undecided_utf16
+from smtpcodes._encoding import BZIP2, GZIP, XZ, Utf8Reader, looks_utf16, undecided_utf16
 from smtpcodes._streams import Peekable, read_head
 from smtpcodes.diagnose import Verdict, diagnose_reply
 from smtpcodes.exchange import TrackingLog, is_tracking_log
@@ -697,8 +697,7 @@ _READ_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-# gzip, bzip2, xz
-_SIGNATURES = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
+_SIGNATURES = (GZIP, BZIP2, XZ)
 
 
 def _undecided(head: bytes) -> bool:
@@ -719,15 +718,15 @@ def _readable(stream: IO[bytes]) -> IO[bytes]:
     head, buffered = read_head(buffered, _undecided)
     fileobj = cast(IO[bytes], buffered)
     opened: Peekable | None = None
-    if head.startswith(b"\x1f\x8b"):
+    if head.startswith(GZIP):
         import gzip
 
         opened = gzip.GzipFile(fileobj=fileobj, mode="rb")
-    elif head.startswith(b"BZh"):
+    elif head.startswith(BZIP2):
         import bz2
 
         opened = bz2.BZ2File(fileobj)
-    elif head.startswith(b"\xfd7zXZ\x00"):
+    elif head.startswith(XZ):
         import lzma
 
         opened = lzma.LZMAFile(fileobj)  # noqa: SIM115 - closed with the file under it
@@ -1208,10 +1207,12 @@ def scan(
 
 
 def _regular(entry: os.DirEntry[str]) -> bool:
+    """Whether a folder's entry is a regular file, or something the read will name the fault of
+    (a broken link: "No such file or directory")."""
     try:
-        return entry.is_file()
+        return entry.is_file() or (entry.is_symlink() and not os.path.exists(entry.path))
     except OSError:
-        return True  # let the read say what is wrong with it
+        return True
 
 
 def summarize(

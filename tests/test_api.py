@@ -89,17 +89,19 @@ def test_wrong_types_fail_at_the_door_with_a_type_error() -> None:
 
     calls: dict[str, Callable[[Any], object]] = {
         "diagnose": diagnose,
+        "analyse": smtpcodes.analyse,
+        "explain": explain,
         "parse_text": smtpcodes.parse_text,
         "validate": validate,
         "validate_reply": smtpcodes.validate_reply,
         "validate_code": smtpcodes.validate_code,
         "lookup_enhanced": smtpcodes.lookup_enhanced,
         "lookup_reply": smtpcodes.lookup_reply,
-        "find_codes": explain,
+        "find_codes": smtpcodes.find_codes,
     }
     for name, call in calls.items():
         for wrong in (None, 550, 5.7):
-            with pytest.raises(TypeError, match=type(wrong).__name__):
+            with pytest.raises(TypeError, match=rf"^{name}\(\) takes .*{type(wrong).__name__}$"):
                 call(wrong)
                 pytest.fail(f"{name}({wrong!r}) did not raise")
 

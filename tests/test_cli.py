@@ -13,6 +13,9 @@ from conftest import Invoke
 
 from smtpcodes.cli import Environment, run
 
+# The CLI runs inside limits.applied(): a LimitWarning reaching its user is a defect here.
+pytestmark = pytest.mark.filterwarnings("error::smtpcodes.limits.LimitWarning")
+
 
 def _json(text: str) -> list[dict[str, object]]:
     data = json.loads(text)
@@ -386,7 +389,7 @@ def test_explain_files_a_bad_one_does_not_lose_the_others(invoke: Invoke, tmp_pa
     lines = r.stderr.splitlines()
     assert len(lines) == 3, r.stderr
     assert "cannot read" in lines[0] and "missing.eml" in lines[0]
-    assert lines[1].endswith("noise.bin is binary data, not text")
+    assert "noise.bin is binary data, not text; if it is a mail log" in lines[1]
     assert "gzip-compressed, not text" in lines[2] and "smtpcodes scan" in lines[2]
 
 
@@ -395,14 +398,16 @@ def test_explain_binary_stdin_is_refused_not_diagnosed(invoke: Invoke) -> None:
     r = invoke("explain", "--json", input=b"\x00\x9f\x13RbL\x07" * 2000)
     assert r.exit_code == 2
     assert r.stdout.strip() == "[]"
-    assert r.stderr == "smtpcodes: error: standard input is binary data, not text\n"
+    assert r.stderr.startswith("smtpcodes: error: standard input is binary data, not text;")
+    assert r.stderr.count("\n") == 1
 
 
 def test_validate_binary_stdin_is_refused(invoke: Invoke) -> None:
     r = invoke("validate", input=bytes(range(256)) * 100)
     assert r.exit_code == 2
     assert r.stdout == ""
-    assert r.stderr == "smtpcodes: error: standard input is binary data, not text\n"
+    assert r.stderr.startswith("smtpcodes: error: standard input is binary data, not text;")
+    assert r.stderr.count("\n") == 1
 
 
 def test_list_says_when_no_code_matches(invoke: Invoke) -> None:
@@ -421,3 +426,25 @@ def test_a_zero_size_is_refused_with_the_reason(invoke: Invoke) -> None:
     r = invoke("explain", "5.7.26", "--max-bytes", "0")
     assert r.exit_code == 2
     assert "use a whole number of at least 1" in r.stderr
+
+
+def test_iso_2022_kr_text_is_text(invoke: Invoke) -> None:
+    # ISO-2022-KR (RFC 1557) shifts character sets with SO and SI, control bytes in any other text.
+    body = "메일 전송 실패: 받는 사람이 없습니다.\n550 5.1.1 <bob@example.kr>: 사용자 없음\n"
+    r = invoke("explain", "--json", input=body.encode("iso2022_kr"))
+    assert r.exit_code == 0, r.stderr
+    assert [i["enhanced_code"] for i in _json(r.stdout)] == ["5.1.1"]
+
+
+def test_an_empty_maildir_says_so(invoke: Invoke, tmp_path: Path) -> None:
+    for sub in ("cur", "new", "tmp"):
+        (tmp_path / sub).mkdir()
+    r = invoke("explain", "-f", str(tmp_path))
+    assert r.exit_code == 1
+    assert r.stderr == f"smtpcodes: {tmp_path}: no SMTP reply or bounce found\n"
+
+
+def test_validate_lines_at_a_terminal_asks_for_input(invoke: Invoke) -> None:
+    r = invoke("validate", "--lines", stdin_tty=True)
+    assert r.exit_code == 2
+    assert "give a code or a reply" in r.stderr and "the arguments are one reply" not in r.stderr

@@ -807,3 +807,10 @@ def test_a_named_pipe_inside_a_folder_is_named_not_waited_for(tmp_path: Path) ->
     ]
     assert any("not a regular file" in p.reason for p in problems)
     assert any(isinstance(i, ScanRecord) for i in items)
+
+
+def test_a_broken_link_inside_a_folder_is_named_for_what_it_is(tmp_path: Path) -> None:
+    (tmp_path / "gone.log").symlink_to(tmp_path / "nowhere")
+    items = _within(30, lambda: list(scan([str(tmp_path)])))
+    [problem] = [i for i in items if isinstance(i, ScanProblem)]
+    assert "No such file or directory" in problem.reason
