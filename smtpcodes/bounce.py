@@ -34,6 +34,7 @@ from smtpcodes.parse import (
     dsn_field_line,
     dsn_replies,
     find_command,
+    mbox_from_line,
     replace,
     reply_from_dsn,
     scan_units,
@@ -125,7 +126,6 @@ class _Patterns:
             r"<(?:br|/p|/div|/tr|/h[1-6]|/li|p|div|tr|li)\b[^<>]{0,500}>", i
         )
         self.html_tag = re.compile(r"<[^<>]{0,2000}>")
-        self.mbox_from = re.compile(rb"From \S{0,400}")
         self.quoted = re.compile(r"^> ?", re.MULTILINE)
         self.field = re.compile(rb"[!-9;-~]{1,200}:")
         self.param = re.compile(
@@ -1177,8 +1177,8 @@ def iter_maildir(path: str) -> Iterator[tuple[str, list[Reply]]]:
 
 
 def looks_like_mbox(head: bytes) -> bool:
-    """Whether a file starting with these bytes is an mbox (its first line a "From " line)."""
-    return _p().mbox_from.match(head) is not None and head.startswith(b"From ")
+    """Whether a file starting with these bytes is an mbox (its first line a "From_" line)."""
+    return head.startswith(b"From ") and mbox_from_line(head[:400].decode("latin-1"))
 
 
 def undecided_mbox(head: bytes) -> bool:

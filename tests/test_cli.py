@@ -448,3 +448,11 @@ def test_validate_lines_at_a_terminal_asks_for_input(invoke: Invoke) -> None:
     r = invoke("validate", "--lines", stdin_tty=True)
     assert r.exit_code == 2
     assert "give a code or a reply" in r.stderr and "the arguments are one reply" not in r.stderr
+
+
+def test_a_paste_starting_with_from_is_not_taken_for_an_mbox(invoke: Invoke) -> None:
+    # An mbox's From_ line is "From sender date"; "From host: reply" is a pasted reply.
+    r = invoke("explain", "--json", "From mx.example.com: 421 4.7.0 try again later")
+    assert r.exit_code == 0, r.stderr
+    [item] = _json(r.stdout)
+    assert (item["reply_code"], item["enhanced_code"]) == ("421", "4.7.0")
