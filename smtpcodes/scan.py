@@ -31,7 +31,7 @@ from smtpcodes._streams import Peekable, read_head
 from smtpcodes.diagnose import Verdict, diagnose_reply
 from smtpcodes.exchange import TrackingLog, is_tracking_log
 from smtpcodes.limits import Limits
-from smtpcodes.parse import ADDR, Reply, detect_kind, parse_log_line
+from smtpcodes.parse import ADDR, Reply, detect_kind, mbox_from_line, parse_log_line
 
 __all__ = [
     "KINDS",
@@ -769,7 +769,7 @@ def _sniff(stream: IO[bytes], most: int) -> tuple[str, list[bytes]]:
             break
         head.append(line)
         if len(head) == 1:
-            if line.startswith(b"From "):
+            if line.startswith(b"From ") and mbox_from_line(line[:400].decode("latin-1")):
                 return "mbox", head
             if _HEADER.match(line) is None:
                 return "log", head
