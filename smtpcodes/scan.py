@@ -454,15 +454,21 @@ def _new_reason_word(word: str) -> str:
             url = _reason_url(word)
             if url is not None:
                 return url
-        # An IPv4 address has three dots, an IPv6 one two colons: without them the search for
-        # one is skipped (it costs more than the rest of the word's reading).
-        if digits >= 4 and (word.count(".") >= 3 or word.count(":") >= 2):
-            _, ip = _reason_patterns()
-            kept = ip.sub("<ip>", word)
-            digits = _digits(kept)
+        kept, digits = _without_ips(word, digits)
         if digits >= 7 or (digits >= 4 and len(kept) >= 16):
             return "<id>"
     return kept
+
+
+def _without_ips(text: str, digits: int) -> tuple[str, int]:
+    """The text with IP addresses masked, and its digits then. An IPv4 address has three dots,
+    an IPv6 one two colons: without them the search is skipped (it costs more than the rest of
+    a word's reading)."""
+    if digits >= 4 and (text.count(".") >= 3 or text.count(":") >= 2):
+        _, ip = _reason_patterns()
+        text = ip.sub("<ip>", text)
+        return text, _digits(text)
+    return text, digits
 
 
 # Closing punctuation a sentence or a bracket puts after a link; it is not part of it.
@@ -510,13 +516,16 @@ def _url_part(text: str, path: bool = False) -> str:
                 addr.sub("<address>", seg) if "@" in seg else seg for seg in text.split("/")
             )
         return addr.sub("<address>", text)
-    digits = _digits(text)
-    if digits >= 4 and (text.count(".") >= 3 or text.count(":") >= 2):
-        _, ip = _reason_patterns()
-        text = ip.sub("<ip>", text)
-        digits = _digits(text)
-    if path or not digits:
+    text, digits = _without_ips(text, _digits(text))
+    if not digits:
         return text
+    if path:
+        # A page's name (Apple's HT204137) stays; a long number or token in the path is a
+        # per-message id (https://x.example/track/1700000000123456), so such links group.
+        return "/".join(
+            "<id>" if (d := _digits(seg)) >= 10 or (d >= 4 and len(seg) >= 20) else seg
+            for seg in text.split("/")
+        )
     # The word rule, and letters mixed with digits over 8 characters or more: tokens such as
     # "ab12cd34". An all-digit value under seven digits (answer=6596, LinkID=526655) names a page.
     if digits >= 7 or (digits >= 4 and len(text) >= 16) or (len(text) >= 8 and not text.isdigit()):

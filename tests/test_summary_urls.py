@@ -92,3 +92,12 @@ def test_link_normalisation(text: str, expected: str | None) -> None:
 def test_a_link_glued_to_text_keeps_the_text() -> None:
     text = "お問い合わせは、https://groups.google.com/support/ まで"
     assert normalize_reason(text) == text
+
+
+def test_a_long_id_in_a_links_path_is_masked_so_tracking_links_group() -> None:
+    first = normalize_reason("550 see https://x.example/track/1700000000123456 for details")
+    second = normalize_reason("550 see https://x.example/track/1700000000999999 for details")
+    assert first == second == "550 see https://x.example/track/<id> for details"
+    # A page's own name is not an id.
+    kept = "Please visit https://support.apple.com/en-us/HT204137"
+    assert normalize_reason(kept) == kept
