@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple, cast
+from typing import Literal, NamedTuple, cast
 
 from smtpcodes import kb, registry
 from smtpcodes._data import read_csv
@@ -41,7 +41,7 @@ class Evidence(NamedTuple):
 
 class CodeCategory(NamedTuple):
     code: str
-    category: str
+    category: kb.CategoryId
     specific: bool
     source: str
 
@@ -49,8 +49,12 @@ class CodeCategory(NamedTuple):
 @functools.cache
 def _code_categories() -> dict[str, CodeCategory]:
     return {
+        # Every category here is a CATEGORY_IDS one (tests/test_kb.py checks the file).
         row["code"]: CodeCategory(
-            row["code"], row["category"], row["specific"] == "yes", row["source"]
+            row["code"],
+            cast(kb.CategoryId, row["category"]),
+            row["specific"] == "yes",
+            row["source"],
         )
         for row in read_csv("code-categories.csv")
     }
@@ -74,7 +78,8 @@ def code_category(
             return hit
         for v in vendor:
             if v.category:
-                return CodeCategory(f"{enhanced_code} ({v.provider})", v.category, True, v.source)
+                category = cast(kb.CategoryId, v.category)  # checked when vendor-codes.csv loads
+                return CodeCategory(f"{enhanced_code} ({v.provider})", category, True, v.source)
         hit = table.get(f"X.{subject}.0")
         if hit is not None:
             return CodeCategory(
@@ -89,6 +94,10 @@ def code_category(
     return None
 
 
+#: "hard": the address itself is bad, stop sending to it; "soft": any other failure.
+Bounce = Literal["hard", "soft"]
+
+
 class Verdict(NamedTuple):
     """What went wrong with one delivery, whose problem it is, and what to do."""
 
@@ -97,14 +106,14 @@ class Verdict(NamedTuple):
     reply_code: str | None
     enhanced_code: str | None
     code_class: CodeClass | None
-    category: str
-    bounce: str | None  # "hard", "soft", or None for non-failures
-    retry: str  # "yes", "later", "no"
+    category: kb.CategoryId
+    bounce: Bounce | None  # None for non-failures
+    retry: kb.Retry
     action: str
-    party: str | None
+    party: kb.Party | None
     provider: str | None
     provider_meaning: str | None
-    confidence: str  # "high", "medium", "low"
+    confidence: kb.Confidence
     evidence: tuple[Evidence, ...] = ()
     conflict: str | None = None  # text and code disagree: what, and which won
     # Where each code was read: ("reply_code", "log"), ("enhanced_code", "DSN Status field"). Pairs,
@@ -268,7 +277,7 @@ def _choose_codes(reply: Reply) -> tuple[str | None, str | None, dict[str, str],
     return reply_code, enhanced, sources, notes
 
 
-def _message_kind_verdict(reply: Reply) -> tuple[str, str] | None:
+def _message_kind_verdict(reply: Reply) -> tuple[kb.CategoryId, str] | None:
     if reply.message_kind == "feedback":
         return "feedback", f"ARF feedback report ({reply.feedback_type or 'unknown type'})"
     if reply.message_kind == "auto-reply":
@@ -349,8 +358,8 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
     kind = _message_kind_verdict(reply)
 
     conflict: str | None = None
-    category: str
-    confidence: str
+    category: kb.CategoryId
+    confidence: kb.Confidence
     rule = rule_match.rule if rule_match else None
     # The rule that decided names the provider even when the context changes the category.
     decided = rule
@@ -603,7 +612,7 @@ class _Context(NamedTuple):
         return any(v.category == "user-unknown" and v.provider == host for v in vendor)
 
 
-def _adjust(category: str, ctx: _Context) -> tuple[str, Evidence] | None:
+def _adjust(category: kb.CategoryId, ctx: _Context) -> tuple[kb.CategoryId, Evidence] | None:
     """Context that changes what the words mean: the SMTP phase, and whether the sender gave up."""
     reply, by_code, command = ctx.reply, ctx.by_code, ctx.command
     specific_rule = ctx.rule is not None and ctx.rule.priority >= 0
@@ -682,7 +691,7 @@ def _no_answer(ctx: _Context) -> bool:
     return any(code[:1] == "4" and code[1:] == ".4.1" for code in codes)
 
 
-def _bounce(category: str, klass: CodeClass | None) -> str | None:
+def _bounce(category: str, klass: CodeClass | None) -> Bounce | None:
     """Hard when the address itself is bad (as Sisimai decides, so figures compare)."""
     if category in NOT_FAILURES:
         return None

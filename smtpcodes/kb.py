@@ -20,7 +20,7 @@ import re
 import sys
 import types
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, cast, get_args
 
 from smtpcodes._data import read_csv, read_jsonl, read_text, write_generated
 
@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 #: The category ids, in display order. They are a public JSON contract: never rename one.
-CATEGORY_IDS: tuple[str, ...] = (
+CategoryId = Literal[
     "user-unknown",
     "mailbox-full",
     "mailbox-disabled",
@@ -85,14 +85,18 @@ CATEGORY_IDS: tuple[str, ...] = (
     "feedback",
     "suppressed",
     "undetermined",
-)
+]
+CATEGORY_IDS: tuple[CategoryId, ...] = get_args(CategoryId)
 
 #: Who must act. Categories that are not failures (delivered, auto-reply, feedback) have no party.
-PARTIES: tuple[str, ...] = ("sender", "sender-dns", "recipient", "receiving-site", "network")
+Party = Literal["sender", "sender-dns", "recipient", "receiving-site", "network"]
+PARTIES: tuple[Party, ...] = get_args(Party)
 #: yes: the normal retry will do; later: retry after waiting or fixing something;
 #: no: do not resend as is.
-RETRY_VALUES: tuple[str, ...] = ("yes", "later", "no")
-CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
+Retry = Literal["yes", "later", "no"]
+RETRY_VALUES: tuple[Retry, ...] = get_args(Retry)
+Confidence = Literal["high", "medium", "low"]
+CONFIDENCES: tuple[Confidence, ...] = get_args(Confidence)
 #: A rule's optional stage: the sending MTA "gave-up" (stopped retrying) or the mail is "delayed".
 STAGES: tuple[str, ...] = ("gave-up", "delayed")
 #: Which rule wins when several match (higher first, then the longer match): 3 a token that reverses
@@ -123,12 +127,12 @@ def _rx(pattern: str) -> re.Pattern[str]:
 class Category(NamedTuple):
     """A diagnosis category: what a failure means, who must act and whether to retry."""
 
-    id: str
+    id: CategoryId
     title: str
     description: str
     action: str
-    party: str
-    retry: str
+    party: Party | None
+    retry: Retry
     sisimai: tuple[str, ...]
     ses_bounce_type: str
     ses_bounce_subtype: str
@@ -186,13 +190,13 @@ class Rule(NamedTuple):
     match_type: str
     reply: str | None
     enhanced: str | None
-    category: str
-    retry: str
-    party: str
+    category: CategoryId
+    retry: Retry
+    party: Party | None
     meaning: str
     advice: str
     priority: int
-    confidence: str
+    confidence: Confidence
     source: str
     checked: str
     #: What the text says about the sending side rather than the cause: "gave-up" (the MTA stopped
@@ -298,12 +302,12 @@ def categories() -> Mapping[str, Category]:
         for field in ("title", "description", "action", "source"):
             _require(bool(row[field].strip()), name, line, f"empty {field}")
         found[cid] = Category(
-            id=cid,
+            id=cast(CategoryId, cid),  # each checked above against its Literal
             title=row["title"],
             description=row["description"],
             action=row["action"],
-            party=party,
-            retry=row["retry"],
+            party=cast(Party, party) if party else None,
+            retry=cast(Retry, row["retry"]),
             sisimai=tuple(row["sisimai"].split()),
             ses_bounce_type=row["ses_bounce_type"],
             ses_bounce_subtype=row["ses_bounce_subtype"],
@@ -440,7 +444,7 @@ def rules() -> tuple[Rule, ...]:
                 enhanced=enhanced,
                 category=obj["category"],
                 retry=obj["retry"],
-                party=party,
+                party=party or None,
                 meaning=obj["meaning"],
                 advice=obj["advice"],
                 priority=priority,

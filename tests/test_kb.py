@@ -94,7 +94,7 @@ def test_category_rows_are_complete() -> None:
         assert cat.title and cat.description and cat.action and cat.source
         assert cat.retry in kb.RETRY_VALUES
         if row["id"] in ("delivered", "auto-reply", "feedback"):
-            assert cat.party == "" and cat.ses_bounce_type == "" and not cat.is_failure
+            assert cat.party is None and cat.ses_bounce_type == "" and not cat.is_failure
         else:
             assert cat.party in kb.PARTIES
             assert cat.ses_bounce_subtype in SES_SUBTYPES[cat.ses_bounce_type], row["id"]
@@ -720,3 +720,23 @@ def test_a_pattern_missing_from_the_index_is_still_checked(fresh_caches: None) -
     with pytest.raises(kb._Unsafe):
         kb._analyse(unsafe)
     assert kb.check_pattern(unsafe) is not None
+
+
+def test_the_typed_vocabulary_is_the_datas() -> None:
+    # Verdict.category, .retry, .party and .confidence are Literal types (mypy catches a typo in
+    # a caller's comparison); the data files must use exactly those words.
+    import csv
+    from typing import get_args
+
+    from smtpcodes import diagnose
+
+    data = Path(kb.__file__).resolve().parent.parent / "data"
+    with open(data / "categories.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert tuple(r["id"] for r in rows) == get_args(kb.CategoryId) == kb.CATEGORY_IDS
+    assert {r["party"] for r in rows} - {""} <= set(get_args(kb.Party))
+    assert {r["retry"] for r in rows} <= set(get_args(kb.Retry))
+    with open(data / "code-categories.csv", encoding="utf-8", newline="") as f:
+        assert {r["category"] for r in csv.DictReader(f)} <= set(kb.CATEGORY_IDS)
+    assert get_args(diagnose.Bounce) == ("hard", "soft")
+    assert kb.CONFIDENCES == get_args(kb.Confidence) == ("high", "medium", "low")
