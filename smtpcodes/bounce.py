@@ -1162,18 +1162,26 @@ def iter_mbox(path: str, handle: IO[bytes] | None = None) -> Iterator[tuple[str,
 
 
 def iter_maildir(path: str) -> Iterator[tuple[str, list[Reply]]]:
-    """(file path, replies) for each message file of a Maildir (cur/, new/) or a folder of files."""
+    """(location, replies) for each message of a Maildir (cur/, new/) or of a folder of files,
+    mbox files and folders, searched recursively as scan searches them (hidden names skipped)."""
     folders = [os.path.join(path, sub) for sub in ("cur", "new")]
-    if not any(os.path.isdir(f) for f in folders):
-        folders = [path]
-    for folder in folders:
+    maildir = any(os.path.isdir(f) for f in folders)
+    for folder in folders if maildir else [path]:
         if not os.path.isdir(folder):
             continue
         for name in sorted(os.listdir(folder)):
             file = os.path.join(folder, name)
-            if name.startswith(".") or not os.path.isfile(file):
+            if name.startswith("."):
                 continue
-            yield file, [replace(r, location=file) for r in parse_message(_read_file(file))]
+            if not maildir and os.path.isdir(file):
+                yield from iter_maildir(file)
+            elif os.path.isfile(file):
+                with open_file(file) as (mbox, stream):
+                    if mbox and not maildir:
+                        yield from iter_mbox(file, stream)
+                        continue
+                    replies = parse_message(_read_file(file, stream))
+                yield file, [replace(r, location=file) for r in replies]
 
 
 def looks_like_mbox(head: bytes) -> bool:

@@ -1210,6 +1210,8 @@ def scan(
         raise ValueError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     if isinstance(paths, (str, bytes, os.PathLike)):
         paths = [os.fsdecode(paths)]  # one path, not its characters one by one
+    elif not hasattr(paths, "__iter__"):
+        raise TypeError(f"scan() takes a path or paths, not {type(paths).__name__}")
     chosen = limits_module.checked(limits if limits is not None else limits_module.current())
     scanner = _Scanner(kind, summary if summary is not None else Summary(), chosen, stdin, progress)
     return scanner.paths(paths)

@@ -597,6 +597,8 @@ def _check_reply_enhanced(reply: str, by_line: list[tuple[int, str | None]]) -> 
 
 _CODEISH = r"(?=[0-9Xx.]*[0-9])[0-9Xx.]+"
 _BARE_CODE = re.compile(rf"{_CODEISH}|[0-9]+(?:[ \t]*-[ \t]*|[ \t]+){_CODEISH}")
+# A class.subject.detail triple, valid or not, standing alone (not part of an IP address).
+_DOTTED = re.compile(r"(?<![\w.])[0-9Xx]\.[0-9]{1,5}\.[0-9]{1,5}(?![\w]|\.[0-9])")
 
 
 def validate(text: str) -> list[Validation]:
@@ -614,7 +616,14 @@ def validate(text: str) -> list[Validation]:
     if _REPLY_CODE.match(value):
         return [validate_reply(value)]
     most = limits.current().max_items
-    tokens = find_codes(value, most + 1)
+    tokens = [(t.start, t.end, t.text) for t in find_codes(value, most + 1)]
+    # What find_codes passes over because it is no code: "6.1.1" (class 6) beside "5.7.26" must
+    # be reported, not dropped while the rest is called valid.
+    taken = [(start, end) for start, end, _ in tokens]
+    for m in _DOTTED.finditer(value):
+        if not any(start < m.end() and m.start() < end for start, end in taken):
+            tokens.append((m.start(), m.end(), m.group(0)))
+    tokens.sort()
     if not tokens:
         return [Validation(text, (_no_code(value),))]
     if len(tokens) > most:
@@ -622,7 +631,7 @@ def validate(text: str) -> list[Validation]:
             "max_items", f"more than {most:,} codes; only the first {most:,} were checked"
         )
         tokens = tokens[:most]
-    return [validate_code(token.text) for token in tokens]
+    return [validate_code(code) for _, _, code in tokens]
 
 
 def validate_lines(text: str) -> list[Validation]:

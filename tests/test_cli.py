@@ -456,3 +456,14 @@ def test_a_paste_starting_with_from_is_not_taken_for_an_mbox(invoke: Invoke) -> 
     assert r.exit_code == 0, r.stderr
     [item] = _json(r.stdout)
     assert (item["reply_code"], item["enhanced_code"]) == ("421", "4.7.0")
+
+
+def test_explain_file_reads_a_folder_and_its_subfolders(invoke: Invoke, tmp_path: Path) -> None:
+    # scan searches folders recursively; explain -f did not, and said nothing of what it skipped.
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "a.eml").write_bytes((_FIXTURES / "parse" / "dsn.eml").read_bytes())
+    (tmp_path / "sub" / "b.eml").write_bytes((_FIXTURES / "parse" / "qmail.eml").read_bytes())
+    r = invoke("explain", "-f", str(tmp_path), "--json")
+    assert r.exit_code == 0, r.stderr
+    locations = {item["location"] for item in _json(r.stdout)}
+    assert locations == {str(tmp_path / "a.eml"), str(tmp_path / "sub" / "b.eml")}

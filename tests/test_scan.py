@@ -814,3 +814,8 @@ def test_a_broken_link_inside_a_folder_is_named_for_what_it_is(tmp_path: Path) -
     items = _within(30, lambda: list(scan([str(tmp_path)])))
     [problem] = [i for i in items if isinstance(i, ScanProblem)]
     assert "No such file or directory" in problem.reason
+
+
+def test_scan_of_no_paths_at_all_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match=r"^scan\(\) takes a path or paths, not NoneType$"):
+        scan(None)  # type: ignore[arg-type]

@@ -421,3 +421,14 @@ def test_validate_never_raises_and_cites_rfcs(text: str) -> None:
     _check_all(validate(text))
     _check_all(validate_lines(text))
     _check_all([validate_reply(text), validate_code(text)])
+
+
+def test_a_bad_code_beside_a_good_one_is_reported_not_dropped() -> None:
+    # "6.1.1" is no code find_codes would report (class 6): validate used to drop it and call
+    # the rest valid.
+    found = validate("5.7.26 6.1.1")
+    assert [(v.input, v.valid) for v in found] == [("5.7.26", True), ("6.1.1", False)]
+    assert found[1].findings[0].rule == "enhanced-syntax"
+    assert [v.input for v in validate("6.1.1 7.1.1")] == ["6.1.1", "7.1.1"]
+    # An IP address is not read as codes.
+    assert [v.input for v in validate("host 192.0.2.1 said 5.7.1")] == ["5.7.1"]
