@@ -440,7 +440,7 @@ def explain(
                     warn(_nothing_found(reply.raw))
                 else:
                     if location is not None:
-                        verdict = with_location(verdict, location)
+                        verdict = with_location(verdict, _within(location, verdict.reply.location))
                     results.append(verdict.to_json())
 
         for name, data in inputs:
@@ -478,6 +478,16 @@ def explain(
         status = ExitStatus.NO_RESULT  # the part a limit cut gave nothing
     out.explanations(results)
     return ExitStatus.ERROR if failed else status
+
+
+def _within(path: str, where: str | None) -> str:
+    """A file's name with where in it a verdict was found, written as scan writes it:
+    "mail.log:15" for a log's line 15, "bounces.mbox#3" for an mbox's third message."""
+    if where is None:
+        return path
+    if where.startswith("line "):
+        return f"{path}:{where[5:]}"
+    return f"{path}{where}" if where.startswith("#") else path
 
 
 def _argument_at_most(text: str) -> str:

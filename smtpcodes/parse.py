@@ -936,10 +936,10 @@ def _parse_codes(text: str) -> list[Reply]:
 def _parse_log(text: str) -> list[Reply]:
     replies = []
     most = limits.current().max_items
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), start=1):
         reply = parse_log_line(line)
         if reply is not None:
-            replies.append(reply)
+            replies.append(reply._replace(location=f"line {number}"))
             if len(replies) > most:
                 break  # _at_most() records the cut
     return replies
