@@ -407,6 +407,8 @@ class Output:
         title = verdict_title(item)
         if title:
             heading.append("  " + safe(title), style="bold")
+        # Rich cuts a title too long for the border mid-word; an ellipsis says it was cut.
+        heading.truncate(max(10, self.console.width - 6), overflow="ellipsis")
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(ratio=1)

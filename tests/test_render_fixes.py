@@ -280,3 +280,13 @@ def test_short_source() -> None:
     cut = short_source("https://example.com/" + "a" * 100)
     assert len(cut) == 60 and cut.endswith("…")
     assert short_source(None) == ""
+
+
+def test_a_panel_heading_too_long_for_the_width_ends_in_an_ellipsis(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    r = invoke("explain", "5.7.26", "--format", "table")
+    assert r.exit_code == 0, r.stderr
+    first = r.stdout.splitlines()[0]
+    assert "Multiple authentication c…" in first and len(first) <= 40
