@@ -352,7 +352,7 @@ class _Gen:
                 continue
             dsn, said, command = reply
             said = self.fill(said, rcpt, qid)
-            if command == "connect" and status == "deferred":
+            if command == "connect":  # Postfix names no command for a refused greeting
                 detail = f"host {provider.mx}[{provider.ip}] refused to talk to me: {said}"
             else:
                 host = f"host {provider.mx}[{provider.ip}]"
