@@ -361,7 +361,8 @@ INPUT_KINDS = ("auto", "codes", "reply", "log", "email")
     "files",
     multiple=True,
     type=click.Path(dir_okay=True, allow_dash=True),
-    help="Read an email, an mbox, a Maildir folder or a text file (repeatable).",
+    help="Read a file as stdin is read (replies, log lines, an email), an mbox, or a folder or "
+    "Maildir of them, searched recursively (repeatable).",
 )
 @click.option(
     "--as",
