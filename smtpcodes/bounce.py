@@ -42,6 +42,8 @@ from smtpcodes.parse import (
 )
 
 __all__ = [
+    "entry_problem",
+    "iter_files",
     "iter_maildir",
     "iter_mbox",
     "iter_messages",
@@ -1162,31 +1164,71 @@ def iter_mbox(path: str, handle: IO[bytes] | None = None) -> Iterator[tuple[str,
 
 
 def iter_maildir(path: str) -> Iterator[tuple[str, list[Reply]]]:
-    """(location, replies) for each message of a Maildir (cur/, new/) or of a folder of files,
-    mbox files and folders, searched recursively as scan searches them (hidden names skipped)."""
-    folders = [os.path.join(path, sub) for sub in ("cur", "new")]
-    maildir = any(os.path.isdir(f) for f in folders)
-    for folder in folders if maildir else [path]:
-        if not os.path.isdir(folder):
+    """(location, replies) for each message under a folder or Maildir, found as iter_files finds
+    them: each file one email, or an mbox's messages ("file#n"). Entries that cannot be read are
+    left out (scan and explain name them)."""
+    for file, problem in iter_files(path):
+        if problem is not None:
             continue
-        for name in sorted(os.listdir(folder)):
-            file = os.path.join(folder, name)
-            if name.startswith("."):
+        with open_file(file) as (mbox, stream):
+            if mbox:
+                yield from iter_mbox(file, stream)
                 continue
-            if not maildir and os.path.isdir(file):
-                yield from iter_maildir(file)
-            elif os.path.isfile(file):
-                with open_file(file) as (mbox, stream):
-                    if mbox and not maildir:
-                        yield from iter_mbox(file, stream)
-                        continue
-                    replies = parse_message(_read_file(file, stream))
-                yield file, [replace(r, location=file) for r in replies]
+            replies = parse_message(_read_file(file, stream))
+        yield file, [replace(r, location=file) for r in replies]
 
 
-def looks_like_mbox(head: bytes) -> bool:
-    """Whether a file starting with these bytes is an mbox (its first line a "From_" line)."""
-    return head.startswith(b"From ") and mbox_from_line(head[:400].decode("latin-1"))
+def iter_files(path: str) -> Iterator[tuple[str, str | None]]:
+    """(file, None) for each file under a folder, by name, searched as scan searches one: a
+    Maildir's tmp/ and hidden names skipped but Maildir++ folders (.Sent), links to folders not
+    followed; (path, reason) for a folder that cannot be listed or an entry that is no regular
+    file (a named pipe would wait for a writer forever)."""
+    try:
+        entries = sorted(os.scandir(path), key=lambda e: e.name)
+    except OSError as exc:
+        yield path, exc.strerror or str(exc)
+        return
+    maildir = any(e.name in ("cur", "new") and e.is_dir() for e in entries)
+    for entry in entries:
+        name = entry.name
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if maildir and name == "tmp":
+                continue  # messages still being delivered (Maildir specification)
+            if name.startswith(".") and not (
+                os.path.isdir(os.path.join(entry.path, "cur"))
+                or os.path.isdir(os.path.join(entry.path, "new"))
+            ):
+                continue  # .git and the like
+            yield from iter_files(entry.path)
+        elif name.startswith((".", "dovecot")):
+            continue
+        else:
+            yield entry.path, entry_problem(entry)
+
+
+def entry_problem(entry: os.DirEntry[str]) -> str | None:
+    """Why a folder's entry (not itself a folder) is not read as a file of mail, or None. A
+    broken link is read, for the read to name its fault (No such file or directory)."""
+    try:
+        if entry.is_file():
+            return None
+        if entry.is_symlink():
+            if entry.is_dir():
+                return "a link to a folder, not followed (it could lead back up the tree)"
+            return None if not os.path.exists(entry.path) else "not a regular file"
+    except OSError:
+        return None
+    return "not a regular file (a named pipe, socket or device)"
+
+
+def looks_like_mbox(head: bytes, complete: bool = False) -> bool:
+    """Whether a file starting with these bytes is an mbox (its first line a "From_" line);
+    `complete` when `head` is the whole input, not only its first bytes."""
+    return head.startswith(b"From ") and mbox_from_line(head[:400].decode("latin-1"), complete)
 
 
 def undecided_mbox(head: bytes) -> bool:
@@ -1200,6 +1242,8 @@ def open_file(path: str) -> Iterator[tuple[bool, IO[bytes]]]:
     not read twice, since a pipe (-f <(zcat bounces.gz)) cannot be reopened."""
     with open(path, "rb") as handle:
         head, stream = read_head(handle, undecided_mbox)
+        if head.startswith(b"From "):
+            head = stream.peek(400)[:400]  # the whole From_ line, as far as it has arrived
         yield looks_like_mbox(head), cast(IO[bytes], stream)
 
 

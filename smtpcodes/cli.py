@@ -447,15 +447,21 @@ def explain(
         for name, data in inputs:
             explain_text(name, data)
         most = limits.current().max_items
-        for path in files:
+        for path, problem in (entry for given in files for entry in _expand(given)):
             found: list[Verdict] = []
-            messages = path != "-" and os.path.isdir(path)  # a folder with nothing in it says so
+            messages = problem == ""  # a folder with no file: nothing found in it
+            if problem:
+                warn(f"error: cannot read {path}: {problem}")
+                failed = True
+                continue
             try:
-                for location, item in _read_path(path, kind):
+                for location, item in _read_path(path, kind) if problem is None else ():
                     if isinstance(item, bytes):
                         explain_text(location, item, None if path == "-" else location)
                         continue
                     messages = True
+                    if item is _NOTHING:
+                        continue
                     cuts.warn(location)
                     found.extend(with_location(v, location) for v in item)
                     if len(found) > most:
@@ -520,25 +526,43 @@ def _nothing_found(raw: str) -> str:
     return f"{_short(raw)!r}: no SMTP code or known reply text in it"
 
 
+# An mbox that held no message: said so like any input that gave nothing.
+_NOTHING: list[Any] = []
+
+
+def _expand(given: str) -> Iterator[tuple[str, str | None]]:
+    """The files a -f names, each with None, or with why it cannot be read: itself, or every
+    file under a folder (searched as scan searches one); a folder with no file gives itself
+    with "" (nothing to read)."""
+    if given == "-" or not os.path.isdir(given):
+        yield given, None
+        return
+    from smtpcodes.bounce import iter_files
+
+    empty = True
+    for path, problem in iter_files(given):
+        empty = False
+        yield path, problem
+    if empty:
+        yield given, ""
+
+
 def _read_path(path: str, kind: str) -> Iterator[tuple[str, bytes | list[Any]]]:
     """What a file holds: (path, its bytes) for a text to read like stdin (a reply, log lines, a
-    single email), or (location, verdicts) for each message of an mbox or a Maildir folder. '-'
-    is stdin. A file that cannot be read, or is not text, is an InputError."""
-    from smtpcodes.bounce import iter_maildir, iter_mbox, open_file
+    single email), or (location, verdicts) for each message of an mbox. '-' is stdin. A file
+    that cannot be read, or is not text, is an InputError."""
+    from smtpcodes.bounce import iter_mbox, open_file
     from smtpcodes.diagnose import diagnose_replies
 
     if path == "-":
         yield "standard input", _text_input("standard input", _read_stdin())
         return
     try:
-        if os.path.isdir(path):
-            for location, replies in iter_maildir(path):
-                yield location, list(diagnose_replies(replies))
-            return
         with open_file(path) as (mbox, stream):
             if mbox and kind in ("auto", "email"):
                 for location, replies in iter_mbox(path, stream):
                     yield location, list(diagnose_replies(replies))
+                yield path, _NOTHING
                 return
             data = _at_most(stream)
     except OSError as exc:

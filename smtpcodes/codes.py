@@ -195,7 +195,7 @@ def find_codes(text: str, limit: int | None = None) -> list[CodeToken]:
 
 
 # What may stand between the codes of a list like "550 5.7.26, X.7.1; (4.7.0)".
-_GAP = re.compile(r"[\s,;:/|()\[\]{}<>'\"#=+*&.-]*")
+GAP = re.compile(r"[\s,;:/|()\[\]{}<>'\"#=+*&.-]*")
 
 
 def only_codes(text: str) -> list[CodeToken] | None:
@@ -205,7 +205,7 @@ def only_codes(text: str) -> list[CodeToken] | None:
         return None
     pos = 0
     for token in tokens:
-        if _GAP.fullmatch(text, pos, token.start) is None:
+        if GAP.fullmatch(text, pos, token.start) is None:
             return None
         pos = token.end
-    return tokens if _GAP.fullmatch(text, pos) is not None else None
+    return tokens if GAP.fullmatch(text, pos) is not None else None

@@ -741,7 +741,7 @@ def replies_in(data: str | bytes, kind: str = "auto") -> list[Reply]:
     if kind in ("auto", "email"):
         from smtpcodes.bounce import looks_like_mbox, parse_mbox, parse_message
 
-        if looks_like_mbox(data[:64]):
+        if looks_like_mbox(data[:400], complete=len(data) <= 400):
             return parse_mbox(data)
         text = data.decode("utf-8", errors="replace")
         if kind == "email" or _looks_like_email(text):

@@ -214,8 +214,12 @@ class _Patterns:
         )
         self.header = re.compile(r"[!-9;-~]{1,76}:")
         # An mbox's "From_" line: the envelope sender (never ending in ":", unlike a pasted
-        # "From mx.example.com: 421 ...") and the date, whose time of day is the sure part.
-        self.mbox_from = re.compile(r"From [^\s:]\S{0,300}(?<!:)[ \t]+[^\n]{0,200}?\b\d{1,2}:\d\d")
+        # "From mx.example.com: 421 ..."; writers that leave it empty leave two spaces) and the
+        # date, of which the time of day or the year is the sure part.
+        self.mbox_from = re.compile(
+            r"From[ \t]{1,3}[^\s:]\S{0,300}(?<!:)[ \t]+[^\n]{0,200}?"
+            r"(?:\b\d{1,2}:\d\d|\b(?:19|20)\d\d\b)"
+        )
         # Log prefixes: "Nov 20 10:00:01 host prog[pid]:", RFC 5424 / ISO 8601 stamps.
         self.log_stamp = re.compile(
             r"(?:[A-Z][a-z]{2} [ 0-9][0-9] [0-9]{2}:[0-9]{2}:[0-9]{2}"
@@ -819,14 +823,15 @@ _EMAIL_MARKERS = frozenset(
 )
 
 
-def mbox_from_line(start: str) -> bool:
+def mbox_from_line(start: str, complete: bool = True) -> bool:
     """Whether text starting with `start` is an mbox: its first line a "From_" line. When
-    `start` ends inside that line (the first bytes of a file), the sender is enough."""
+    `start` is not `complete` and ends inside that line (the first bytes a pipe has given so
+    far), the sender is enough."""
     if not start.startswith("From "):
         return False
-    if "\n" not in start and len(start) < 300:
+    if not complete and "\n" not in start and len(start) < 300:
         sender = start[5:].split(None, 1)[0] if start[5:].strip() else ""
-        return bool(sender) and not sender.endswith(":") and start[5:6] not in " \t"
+        return bool(sender) and not sender.endswith(":")
     return _p().mbox_from.match(start) is not None
 
 

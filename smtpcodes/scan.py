@@ -966,6 +966,8 @@ class _Scanner:
             self.summary.inputs += 1
             yield self.unreadable(path, _reason(exc))
             return
+        from smtpcodes.bounce import entry_problem
+
         maildir = any(e.name in ("cur", "new") and e.is_dir() for e in entries)
         for entry in entries:
             name = entry.name
@@ -981,13 +983,11 @@ class _Scanner:
                 yield from self.folder(entry.path, maildir and name in ("cur", "new"))
             elif name.startswith((".", "dovecot")):
                 continue
-            elif not _regular(entry):
+            elif (problem := entry_problem(entry)) is not None:
                 # A named pipe would wait for a writer forever; a socket or a device is no
                 # file of mail. Named on the command line (scan <(zcat log.gz)), a pipe is read.
                 self.summary.inputs += 1
-                yield self.unreadable(
-                    entry.path, "not a regular file (a named pipe, socket or device)"
-                )
+                yield self.unreadable(entry.path, problem)
             else:
                 kind = self.kind
                 if kind == "auto" and (messages or name.lower().endswith(".eml")):
@@ -1215,15 +1215,6 @@ def scan(
     chosen = limits_module.checked(limits if limits is not None else limits_module.current())
     scanner = _Scanner(kind, summary if summary is not None else Summary(), chosen, stdin, progress)
     return scanner.paths(paths)
-
-
-def _regular(entry: os.DirEntry[str]) -> bool:
-    """Whether a folder's entry is a regular file, or something the read will name the fault of
-    (a broken link: "No such file or directory")."""
-    try:
-        return entry.is_file() or (entry.is_symlink() and not os.path.exists(entry.path))
-    except OSError:
-        return True
 
 
 def summarize(

@@ -50,6 +50,7 @@ from typing import NamedTuple
 
 from smtpcodes import limits, registry
 from smtpcodes.codes import (
+    GAP,
     enhanced_problem,
     find_codes,
     parse_enhanced,
@@ -597,6 +598,18 @@ def _check_reply_enhanced(reply: str, by_line: list[tuple[int, str | None]]) -> 
 
 _CODEISH = r"(?=[0-9Xx.]*[0-9])[0-9Xx.]+"
 _BARE_CODE = re.compile(rf"{_CODEISH}|[0-9]+(?:[ \t]*-[ \t]*|[ \t]+){_CODEISH}")
+
+
+def _only_codes(text: str, spans: list[tuple[int, int, str]]) -> bool:
+    """Whether `text` is these code spans and punctuation between them, nothing else."""
+    pos = 0
+    for start, end, _ in spans:
+        if GAP.fullmatch(text, pos, start) is None:
+            return False
+        pos = end
+    return GAP.fullmatch(text, pos) is not None
+
+
 # A class.subject.detail triple, valid or not, standing alone (not part of an IP address).
 _DOTTED = re.compile(r"(?<![\w.])[0-9Xx]\.[0-9]{1,5}\.[0-9]{1,5}(?![\w]|\.[0-9])")
 
@@ -617,13 +630,13 @@ def validate(text: str) -> list[Validation]:
         return [validate_reply(value)]
     most = limits.current().max_items
     tokens = [(t.start, t.end, t.text) for t in find_codes(value, most + 1)]
-    # What find_codes passes over because it is no code: "6.1.1" (class 6) beside "5.7.26" must
-    # be reported, not dropped while the rest is called valid.
-    taken = [(start, end) for start, end, _ in tokens]
-    for m in _DOTTED.finditer(value):
-        if not any(start < m.end() and m.start() < end for start, end in taken):
-            tokens.append((m.start(), m.end(), m.group(0)))
-    tokens.sort()
+    # In a list of codes ("5.7.26 6.1.1"), what find_codes passes over because it is no code
+    # (class 6) must be reported, not dropped while the rest is called valid. In prose ("see RFC
+    # 3463 section 3.3.1", "postfix 3.8.1") such a triple is no code at all.
+    dotted = [(m.start(), m.end(), m.group(0)) for m in _DOTTED.finditer(value)]
+    extra = [d for d in dotted if not any(s < d[1] and d[0] < e for s, e, _ in tokens)]
+    if extra and _only_codes(value, sorted(tokens + extra)):
+        tokens = sorted(tokens + extra)
     if not tokens:
         return [Validation(text, (_no_code(value),))]
     if len(tokens) > most:

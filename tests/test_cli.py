@@ -470,3 +470,62 @@ def test_explain_file_reads_a_folder_and_its_subfolders(invoke: Invoke, tmp_path
     assert r.exit_code == 0, r.stderr
     locations = {item["location"] for item in _json(r.stdout)}
     assert locations == {str(tmp_path / "a.eml"), str(tmp_path / "sub" / "b.eml")}
+
+
+def _mbox_with_first_line(tmp_path: Path, first: bytes) -> Path:
+    path = tmp_path / "box"
+    with open(path, "wb") as out:
+        for index, name in enumerate(("qmail.eml", "exim.eml", "dsn.eml")):
+            out.write(first if index == 0 else b"From MAILER-DAEMON Fri Nov 20 10:00:00 2026\n")
+            out.write((_FIXTURES / "parse" / name).read_bytes().rstrip(b"\n") + b"\n\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        b"From  Thu Sep 18 17:54:04 2008\n",  # no sender: two spaces
+        b"From MAILER-DAEMON Thu Sep 18 2008\n",  # no time of day
+        b"From - Mon Jan  1 00:00:00 2001\n",  # Thunderbird
+        b"From MAILER-DAEMON Fri Nov 20 10:00:00 2026\r\n",
+    ],
+)
+def test_mbox_from_lines_of_every_shape_are_mboxes(
+    invoke: Invoke, tmp_path: Path, first: bytes
+) -> None:
+    from smtpcodes.scan import ScanRecord, scan
+
+    box = _mbox_with_first_line(tmp_path, first)
+    r = invoke("explain", "-f", str(box), "--json")
+    assert {str(i["location"]).rsplit("#", 1)[1] for i in _json(r.stdout)} == {"1", "2", "3"}
+    assert {i.message for i in scan(str(box)) if isinstance(i, ScanRecord)} == {1, 2, 3}
+
+
+def test_a_long_paste_starting_with_from_host_is_a_reply(invoke: Invoke) -> None:
+    text = "From mx.example.com said: 550 5.1.1 unknown user " + "x" * 100
+    r = invoke("explain", "--json", input=text.encode())
+    assert r.exit_code == 0, r.stderr
+    assert [i["enhanced_code"] for i in _json(r.stdout)] == ["5.1.1"]
+
+
+def test_explain_file_folders_as_scan_walks_them(invoke: Invoke, tmp_path: Path) -> None:
+    log = (_FIXTURES / "parse" / "postfix.log").read_bytes()
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "mail.log").write_bytes(log)
+    (tmp_path / "logs" / "up").symlink_to("..")  # a loop: named, not followed
+    maildir = tmp_path / "Maildir"
+    for sub in ("cur", "new", "tmp", ".Bounces/cur"):
+        (maildir / sub).mkdir(parents=True)
+    (maildir / ".Bounces" / "cur" / "1").write_bytes((_FIXTURES / "parse" / "dsn.eml").read_bytes())
+    (tmp_path / "empty.mbox").write_bytes(b"From MAILER-DAEMON Fri Nov 20 10:00:00 2026\n\n")
+    r = invoke("explain", "-f", str(tmp_path), "--json")
+    items = _json(r.stdout)
+    locations = {str(i["location"]) for i in items}
+    # The log is read as a log (line numbers), once; Maildir++ folders are read.
+    assert any(loc.startswith(f"{tmp_path / 'logs' / 'mail.log'}:") for loc in locations)
+    assert not any("/up/" in loc for loc in locations)
+    assert str(maildir / ".Bounces" / "cur" / "1") in locations
+    # An mbox with no message says so, like any input that gave nothing.
+    assert f"{tmp_path / 'empty.mbox'}: no SMTP reply or bounce found" in r.stderr
+    assert "up: a link to a folder, not followed" in r.stderr
+    assert r.exit_code == 2  # the link could not be read as a file of mail

@@ -432,3 +432,12 @@ def test_a_bad_code_beside_a_good_one_is_reported_not_dropped() -> None:
     assert [v.input for v in validate("6.1.1 7.1.1")] == ["6.1.1", "7.1.1"]
     # An IP address is not read as codes.
     assert [v.input for v in validate("host 192.0.2.1 said 5.7.1")] == ["5.7.1"]
+
+
+def test_a_triple_in_prose_beside_a_code_is_no_code() -> None:
+    for text in (
+        "5.7.1 blocked, see RFC 3463 section 3.3.1",
+        "postfix 3.8.1 said 5.7.1",
+        "5.7.1 retry on 1.2.2026",
+    ):
+        assert [v.input for v in validate(text)] == ["5.7.1"], text
