@@ -1167,7 +1167,7 @@ def iter_maildir(path: str) -> Iterator[tuple[str, list[Reply]]]:
     """(location, replies) for each message under a folder or Maildir, found as iter_files finds
     them: each file one email, or an mbox's messages ("file#n"). Entries that cannot be read are
     left out (scan and explain name them)."""
-    for file, problem in iter_files(path):
+    for file, problem, _ in iter_files(path):
         if problem is not None:
             continue
         with open_file(file) as (mbox, stream):
@@ -1178,15 +1178,16 @@ def iter_maildir(path: str) -> Iterator[tuple[str, list[Reply]]]:
         yield file, [replace(r, location=file) for r in replies]
 
 
-def iter_files(path: str) -> Iterator[tuple[str, str | None]]:
-    """(file, None) for each file under a folder, by name, searched as scan searches one: a
-    Maildir's tmp/ and hidden names skipped but Maildir++ folders (.Sent), links to folders not
-    followed; (path, reason) for a folder that cannot be listed or an entry that is no regular
-    file (a named pipe would wait for a writer forever)."""
+def iter_files(path: str, messages: bool = False) -> Iterator[tuple[str, str | None, bool]]:
+    """(file, None, in_maildir) for each file under a folder, by name, as scan and explain -f
+    search one: a Maildir's tmp/ and hidden names skipped but Maildir++ folders (.Sent), links to
+    folders not followed; in_maildir for the emails of a Maildir's cur/ and new/. (path, reason,
+    False) for a folder that cannot be listed or an entry that is no regular file (a named pipe
+    would wait for a writer forever)."""
     try:
         entries = sorted(os.scandir(path), key=lambda e: e.name)
     except OSError as exc:
-        yield path, exc.strerror or str(exc)
+        yield path, exc.strerror or str(exc), False
         return
     maildir = any(e.name in ("cur", "new") and e.is_dir() for e in entries)
     for entry in entries:
@@ -1203,11 +1204,11 @@ def iter_files(path: str) -> Iterator[tuple[str, str | None]]:
                 or os.path.isdir(os.path.join(entry.path, "new"))
             ):
                 continue  # .git and the like
-            yield from iter_files(entry.path)
+            yield from iter_files(entry.path, maildir and name in ("cur", "new"))
         elif name.startswith((".", "dovecot")):
             continue
         else:
-            yield entry.path, entry_problem(entry)
+            yield entry.path, entry_problem(entry), messages
 
 
 def entry_problem(entry: os.DirEntry[str]) -> str | None:

@@ -540,7 +540,7 @@ def _expand(given: str) -> Iterator[tuple[str, str | None]]:
     from smtpcodes.bounce import iter_files
 
     empty = True
-    for path, problem in iter_files(given):
+    for path, problem, _ in iter_files(given):
         empty = False
         yield path, problem
     if empty:

@@ -955,44 +955,22 @@ class _Scanner:
         self.summary.add(problem)
         return problem
 
-    def folder(self, path: str, messages: bool = False) -> Iterator[ScanItem]:
-        """Every file under a folder, recursively, by name; skips Maildir tmp/ and hidden files.
+    def folder(self, path: str) -> Iterator[ScanItem]:
+        """Every file under a folder, as bounce.iter_files finds them; a Maildir's emails and
+        .eml files are read as emails."""
+        from smtpcodes.bounce import iter_files
 
-        `messages` is true in a Maildir's cur/ and new/, whose files are emails.
-        """
-        try:
-            entries = sorted(os.scandir(path), key=lambda e: e.name)
-        except OSError as exc:
-            self.summary.inputs += 1
-            yield self.unreadable(path, _reason(exc))
-            return
-        from smtpcodes.bounce import entry_problem
-
-        maildir = any(e.name in ("cur", "new") and e.is_dir() for e in entries)
-        for entry in entries:
-            name = entry.name
-            try:
-                is_dir = entry.is_dir(follow_symlinks=False)
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if maildir and name == "tmp":
-                    continue  # messages still being delivered (Maildir specification)
-                if name.startswith(".") and not _is_maildir(entry.path):
-                    continue  # .git and the like; Maildir++ folders (.Sent) are scanned
-                yield from self.folder(entry.path, maildir and name in ("cur", "new"))
-            elif name.startswith((".", "dovecot")):
-                continue
-            elif (problem := entry_problem(entry)) is not None:
+        for file, problem, message in iter_files(path):
+            if problem is not None:
                 # A named pipe would wait for a writer forever; a socket or a device is no
                 # file of mail. Named on the command line (scan <(zcat log.gz)), a pipe is read.
                 self.summary.inputs += 1
-                yield self.unreadable(entry.path, problem)
-            else:
-                kind = self.kind
-                if kind == "auto" and (messages or name.lower().endswith(".eml")):
-                    kind = "email"
-                yield from self.file(entry.path, kind)
+                yield self.unreadable(file, problem)
+                continue
+            kind = self.kind
+            if kind == "auto" and (message or file.lower().endswith(".eml")):
+                kind = "email"
+            yield from self.file(file, kind)
 
     # -- logs ----------------------------------------------------------------------------------
 
@@ -1178,10 +1156,6 @@ class _Scanner:
                 item = self.problem(name, line, f"{type(exc).__name__}: {exc}", "error", index)
             if item is not None:
                 yield item
-
-
-def _is_maildir(path: str) -> bool:
-    return os.path.isdir(os.path.join(path, "cur")) or os.path.isdir(os.path.join(path, "new"))
 
 
 def scan(
