@@ -113,6 +113,9 @@ class Verdict(NamedTuple):
     party: kb.Party | None
     provider: str | None
     provider_meaning: str | None
+    # What the rule that decided says the reply means, in its own words (a provider's, or an
+    # MTA's or a list manager's, whose rules name no provider).
+    rule_meaning: str | None
     confidence: kb.Confidence
     evidence: tuple[Evidence, ...] = ()
     conflict: str | None = None  # text and code disagree: what, and which won
@@ -198,6 +201,7 @@ class Verdict(NamedTuple):
             "party": self.party,
             "provider": self.provider,
             "provider_meaning": self.provider_meaning,
+            "rule_meaning": self.rule_meaning,
             "confidence": self.confidence,
             "conflict": self.conflict,
             "evidence": [e.to_json() for e in self.evidence],
@@ -215,6 +219,7 @@ assert list(Verdict._fields)[_DECISION] == [
     "party",
     "provider",
     "provider_meaning",
+    "rule_meaning",
     "confidence",
     "evidence",
     "conflict",
@@ -479,6 +484,7 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
         party=party,
         provider=provider_name,
         provider_meaning=provider_meaning,
+        rule_meaning=rule.meaning if rule is not None else None,
         confidence=confidence,
         evidence=tuple(evidence),
         conflict=conflict,

@@ -442,6 +442,8 @@ class Output:
             row("Provider", item.get("provider"))
             if item.get("provider_meaning") != title:
                 row("Provider says", item.get("provider_meaning"))
+        if item.get("rule_meaning") and item.get("rule_meaning") != item.get("provider_meaning"):
+            row("Rule says", item.get("rule_meaning"))
         row("Retry", item.get("retry"))
         row("What to do", item.get("action") or item.get("advice"))
         row("Reply codes", ", ".join(item.get("associated_reply_codes") or []))

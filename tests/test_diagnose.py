@@ -637,3 +637,17 @@ def test_a_list_managers_loop_alert_gets_a_verdict() -> None:
     assert verdict.reply.recipient == "cats@lists.example.net"
     assert (verdict.category, verdict.retry, verdict.party) == ("network", "no", "sender")
     assert verdict.evidence[0].rule == "fml-duplicated-message-id"
+
+
+def test_the_deciding_rules_meaning_is_in_the_verdict_even_without_a_provider() -> None:
+    # Rules of mail software (Postfix, fml) name no provider, so provider_meaning stays empty;
+    # what they know of the reply was lost before rule_meaning.
+    [verdict] = diagnose(
+        "550 5.1.1 <a@example.com>: Recipient address rejected: User unknown in virtual mailbox"
+        " table"
+    )
+    assert verdict.provider is None and verdict.rule_meaning
+    rule = next(r for r in kb.rules() if r.id == verdict.evidence[0].rule)
+    assert verdict.rule_meaning == rule.meaning == verdict.to_json()["rule_meaning"]
+    # A bare code has no rule.
+    assert diagnose("550 5.7.26")[0].rule_meaning is None

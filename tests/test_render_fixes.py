@@ -290,3 +290,10 @@ def test_a_panel_heading_too_long_for_the_width_ends_in_an_ellipsis(
     assert r.exit_code == 0, r.stderr
     first = r.stdout.splitlines()[0]
     assert "Multiple authentication c…" in first and len(first) <= 40
+
+
+def test_the_panel_says_what_the_deciding_rule_means(invoke: Invoke) -> None:
+    fml = Path(__file__).resolve().parent / "fixtures" / "parse" / "fml-loop.eml"
+    r = invoke("explain", "-f", str(fml), "--format", "table")
+    assert r.exit_code == 0, r.stderr
+    assert "Rule says" in r.stdout and "has seen this Message-ID before" in r.stdout
