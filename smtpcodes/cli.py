@@ -438,7 +438,8 @@ def explain(
             for reply, verdict in analysed:
                 if verdict is None:
                     status = ExitStatus.NO_RESULT
-                    warn(_nothing_found(reply.raw))
+                    where = f"{_within(location, reply.location)}: " if location else ""
+                    warn(where + _nothing_found(reply.raw))
                 else:
                     if location is not None:
                         verdict = with_location(verdict, _within(location, verdict.reply.location))
@@ -447,39 +448,53 @@ def explain(
         for name, data in inputs:
             explain_text(name, data)
         most = limits.current().max_items
-        for path, problem in (entry for given in files for entry in _expand(given)):
-            found: list[Verdict] = []
-            messages = problem == ""  # a folder with no file: nothing found in it
-            if problem:
-                warn(f"error: cannot read {path}: {problem}")
-                failed = True
-                continue
-            try:
-                for location, item in _read_path(path, kind) if problem is None else ():
-                    if isinstance(item, bytes):
-                        explain_text(location, item, None if path == "-" else location)
-                        continue
-                    messages = True
-                    if item is _NOTHING:
-                        continue
-                    cuts.warn(location)
-                    found.extend(with_location(v, location) for v in item)
-                    if len(found) > most:
-                        limits.record(
-                            "max_items",
-                            f"stopped after {most:,} items; the rest was not read (--max-items; "
-                            "smtpcodes scan reads any number)",
-                        )
-                        cuts.warn(path)
-                        del found[most:]
-                        break
-            except InputError as exc:
-                warn(f"error: {exc.format_message()}")
-                failed = True
-            if messages and not found:
-                status = ExitStatus.NO_RESULT
-                warn(f"{path}: no SMTP reply or bounce found")
-            results.extend(v.to_json() for v in found)
+
+        def stop_at_most(given: str) -> None:
+            limits.record(
+                "max_items",
+                f"stopped after {most:,} items; the rest was not read (--max-items; "
+                "smtpcodes scan reads any number)",
+            )
+            cuts.warn(given)
+
+        for given in files:
+            start = len(results)  # max_items bounds what one -f gives, a folder's files together
+            for path, problem in _expand(given):
+                left = most - (len(results) - start)
+                if left <= 0:  # full, and here is more
+                    stop_at_most(given)
+                    break
+                found: list[Verdict] = []
+                messages = problem == ""  # a folder with no file: nothing found in it
+                if problem:
+                    warn(f"error: cannot read {path}: {problem}")
+                    failed = True
+                    continue
+                more = False
+                try:
+                    for location, item in _read_path(path, kind) if problem is None else ():
+                        if isinstance(item, bytes):
+                            explain_text(location, item, None if path == "-" else location)
+                            continue
+                        messages = True
+                        if item is _NOTHING:
+                            continue
+                        cuts.warn(location)
+                        found.extend(with_location(v, location) for v in item)
+                        if len(found) > left:
+                            more = True
+                            break
+                except InputError as exc:
+                    warn(f"error: {exc.format_message()}")
+                    failed = True
+                if messages and not found:
+                    status = ExitStatus.NO_RESULT
+                    warn(f"{path}: no SMTP reply or bounce found")
+                results.extend(v.to_json() for v in found)
+                if more or len(results) - start > most:
+                    del results[start + most :]
+                    stop_at_most(given)
+                    break
         cuts.finish()
     if report and status == ExitStatus.OK:
         status = ExitStatus.NO_RESULT  # the part a limit cut gave nothing

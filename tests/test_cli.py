@@ -529,3 +529,23 @@ def test_explain_file_folders_as_scan_walks_them(invoke: Invoke, tmp_path: Path)
     assert f"{tmp_path / 'empty.mbox'}: no SMTP reply or bounce found" in r.stderr
     assert "up: a link to a folder, not followed" in r.stderr
     assert r.exit_code == 2  # the link could not be read as a file of mail
+
+
+def test_max_items_bounds_a_whole_folder_and_says_so(invoke: Invoke, tmp_path: Path) -> None:
+    # Each file of a folder once had its own allowance: a folder of 100,000 bounces would have
+    # held 100,000 verdicts in memory.
+    for index in range(6):
+        (tmp_path / f"{index}.eml").write_bytes((_FIXTURES / "parse" / "dsn.eml").read_bytes())
+    r = invoke("explain", "-f", str(tmp_path), "--max-items", "4", "--json")
+    assert len(_json(r.stdout)) == 4
+    assert f"{tmp_path}: stopped after 4 items" in r.stderr
+    exact = invoke("explain", "-f", str(tmp_path / "0.eml"), "--max-items", "1", "--json")
+    assert len(_json(exact.stdout)) == 1 and "stopped after" not in exact.stderr
+
+
+def test_a_text_file_that_says_nothing_is_named(invoke: Invoke, tmp_path: Path) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text("hello there\n")
+    r = invoke("explain", "-f", str(note))
+    assert r.exit_code == 1
+    assert r.stderr.startswith(f"smtpcodes: {note}: 'hello there': no SMTP code")
