@@ -8,6 +8,14 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 
+def isatty(stream: object) -> bool:
+    """Whether a stream is a terminal; False for one that cannot say (closed, replaced, None)."""
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 class Peekable(Protocol):
     """What read_head needs of a stream: BufferedReader, GzipFile, BZ2File and LZMAFile have it."""
 

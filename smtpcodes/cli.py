@@ -16,6 +16,8 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 import click
 
+from smtpcodes._streams import isatty
+
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
@@ -84,15 +86,8 @@ class Environment:
         self.stdin = stdin if stdin is not None else getattr(sys.stdin, "buffer", _EMPTY_STDIN)
         self.stdout = stdout if stdout is not None else sys.stdout
         self.stderr = stderr if stderr is not None else sys.stderr
-        self.stdin_isatty = _isatty(sys.stdin) if stdin_isatty is None else stdin_isatty
-        self.stdout_isatty = _isatty(sys.stdout) if stdout_isatty is None else stdout_isatty
-
-
-def _isatty(stream: object) -> bool:
-    try:
-        return bool(stream.isatty())  # type: ignore[attr-defined]
-    except (AttributeError, ValueError, OSError):
-        return False
+        self.stdin_isatty = isatty(sys.stdin) if stdin_isatty is None else stdin_isatty
+        self.stdout_isatty = isatty(sys.stdout) if stdout_isatty is None else stdout_isatty
 
 
 def warn(message: str) -> None:
@@ -876,7 +871,7 @@ def scan(
     out = make_output(fmt or default, as_json, color)
     records = not summary_only and out.fmt != "table"
     summary = Summary(counters=not records)
-    status_line = _StatusLine(env.stderr, summary) if _isatty(env.stderr) else None
+    status_line = _StatusLine(env.stderr, summary) if isatty(env.stderr) else None
     shown = 0
     array: _JsonArray | None = None
     items = run_scan(

@@ -27,6 +27,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, NamedTuple
 
+from smtpcodes._streams import isatty
+
 __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
@@ -203,7 +205,7 @@ def read_at_most(stream: IO[bytes], most: int) -> tuple[bytes, bool]:
     size = 0
     # At a terminal, Ctrl-D on a line ends a read short without ending the input: the end is
     # what the user meant, and reading on would wait for a second Ctrl-D.
-    interactive = _isatty(stream)
+    interactive = isatty(stream)
     while size <= most:
         asked = min(_CHUNK, most + 1 - size)
         chunk = stream.read(asked)
@@ -215,10 +217,3 @@ def read_at_most(stream: IO[bytes], most: int) -> tuple[bytes, bool]:
             break
     data = b"".join(chunks)
     return data[:most], size > most
-
-
-def _isatty(stream: IO[bytes]) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError, OSError):
-        return False
