@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 __all__ = [
@@ -195,17 +195,22 @@ def find_codes(text: str, limit: int | None = None) -> list[CodeToken]:
 
 
 # What may stand between the codes of a list like "550 5.7.26, X.7.1; (4.7.0)".
-GAP = re.compile(r"[\s,;:/|()\[\]{}<>'\"#=+*&.-]*")
+_GAP = re.compile(r"[\s,;:/|()\[\]{}<>'\"#=+*&.-]*")
+
+
+def only_spans(text: str, spans: Iterable[tuple[int, int]]) -> bool:
+    """Whether `text` is these (start, end) spans, in order, and list punctuation between them."""
+    pos = 0
+    for start, end in spans:
+        if _GAP.fullmatch(text, pos, start) is None:
+            return False
+        pos = end
+    return _GAP.fullmatch(text, pos) is not None
 
 
 def only_codes(text: str) -> list[CodeToken] | None:
     """The codes, when `text` holds nothing but codes and punctuation; None when it holds more."""
     tokens = find_codes(text)
-    if not tokens:
-        return None
-    pos = 0
-    for token in tokens:
-        if GAP.fullmatch(text, pos, token.start) is None:
-            return None
-        pos = token.end
-    return tokens if GAP.fullmatch(text, pos) is not None else None
+    if tokens and only_spans(text, ((t.start, t.end) for t in tokens)):
+        return tokens
+    return None

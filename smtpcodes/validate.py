@@ -50,9 +50,9 @@ from typing import NamedTuple
 
 from smtpcodes import limits, registry
 from smtpcodes.codes import (
-    GAP,
     enhanced_problem,
     find_codes,
+    only_spans,
     parse_enhanced,
     reply_code_problem,
     require_str,
@@ -600,16 +600,6 @@ _CODEISH = r"(?=[0-9Xx.]*[0-9])[0-9Xx.]+"
 _BARE_CODE = re.compile(rf"{_CODEISH}|[0-9]+(?:[ \t]*-[ \t]*|[ \t]+){_CODEISH}")
 
 
-def _only_codes(text: str, spans: list[tuple[int, int, str]]) -> bool:
-    """Whether `text` is these code spans and punctuation between them, nothing else."""
-    pos = 0
-    for start, end, _ in spans:
-        if GAP.fullmatch(text, pos, start) is None:
-            return False
-        pos = end
-    return GAP.fullmatch(text, pos) is not None
-
-
 # A class.subject.detail triple, valid or not, standing alone (not part of an IP address).
 _DOTTED = re.compile(r"(?<![\w.])[0-9Xx]\.[0-9]{1,5}\.[0-9]{1,5}(?![\w]|\.[0-9])")
 
@@ -635,7 +625,7 @@ def validate(text: str) -> list[Validation]:
     # 3463 section 3.3.1", "postfix 3.8.1") such a triple is no code at all.
     dotted = [(m.start(), m.end(), m.group(0)) for m in _DOTTED.finditer(value)]
     extra = [d for d in dotted if not any(s < d[1] and d[0] < e for s, e, _ in tokens)]
-    if extra and _only_codes(value, sorted(tokens + extra)):
+    if extra and only_spans(value, ((s, e) for s, e, _ in sorted(tokens + extra))):
         tokens = sorted(tokens + extra)
     if not tokens:
         return [Validation(text, (_no_code(value),))]
