@@ -1144,8 +1144,8 @@ def parse_mbox(data: bytes) -> list[Reply]:
     at most max_items in all (the cut is recorded)."""
     most = limits.current().max_items
     out: list[Reply] = []
-    for index, message in enumerate(_mbox_messages("", io.BytesIO(data)), start=1):
-        out.extend(replace(r, location=f"#{index}") for r in parse_message(message))
+    for _, replies in iter_mbox("", io.BytesIO(data)):  # no file name: located "#n"
+        out.extend(replies)
         if len(out) > most:
             limits.record(
                 "max_items",
@@ -1168,14 +1168,8 @@ def iter_maildir(path: str) -> Iterator[tuple[str, list[Reply]]]:
     them: each file one email, or an mbox's messages ("file#n"). Entries that cannot be read are
     left out (scan and explain name them)."""
     for file, problem, _ in iter_files(path):
-        if problem is not None:
-            continue
-        with open_file(file) as (mbox, stream):
-            if mbox:
-                yield from iter_mbox(file, stream)
-                continue
-            replies = parse_message(_read_file(file, stream))
-        yield file, [replace(r, location=file) for r in replies]
+        if problem is None:
+            yield from iter_messages(file)
 
 
 def iter_files(path: str, messages: bool = False) -> Iterator[tuple[str, str | None, bool]]:
