@@ -459,20 +459,19 @@ def explain(
                 if left <= 0:  # full, and here is more
                     stop_at_most(given)
                     break
-                found: list[Verdict] = []
-                messages = problem == ""  # a folder with no file: nothing found in it
                 if problem:
                     warn(f"error: cannot read {path}: {problem}")
                     failed = True
                     continue
-                more = False
+                found: list[Verdict] = []
+                # A text says itself when it gives nothing, and a read that failed has said why.
+                as_text = more = unread = False
                 try:
+                    # problem "" is a folder with no file in it: nothing to read
                     for location, item in _read_path(path, kind) if problem is None else ():
                         if isinstance(item, bytes):
+                            as_text = True
                             explain_text(location, item, None if path == "-" else location)
-                            continue
-                        messages = True
-                        if item is _NOTHING:
                             continue
                         cuts.warn(location)
                         found.extend(with_location(v, location) for v in item)
@@ -481,8 +480,8 @@ def explain(
                             break
                 except InputError as exc:
                     warn(f"error: {exc.format_message()}")
-                    failed = True
-                if messages and not found:
+                    failed = unread = True
+                if not (as_text or found or unread):
                     status = ExitStatus.NO_RESULT
                     warn(f"{path}: no SMTP reply or bounce found")
                 results.extend(v.to_json() for v in found)
@@ -536,10 +535,6 @@ def _nothing_found(raw: str) -> str:
     return f"{_short(raw)!r}: no SMTP code or known reply text in it"
 
 
-# An mbox that held no message: said so like any input that gave nothing.
-_NOTHING: list[Any] = []
-
-
 def _expand(given: str) -> Iterator[tuple[str, str | None]]:
     """The files a -f names, each with None, or with why it cannot be read: itself, or every
     file under a folder (searched as scan searches one); a folder with no file gives itself
@@ -572,7 +567,6 @@ def _read_path(path: str, kind: str) -> Iterator[tuple[str, bytes | list[Any]]]:
             if mbox and kind in ("auto", "email"):
                 for location, replies in iter_mbox(path, stream):
                     yield location, list(diagnose_replies(replies))
-                yield path, _NOTHING
                 return
             data = _at_most(stream)
     except OSError as exc:
