@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import IO, cast
 
-from smtpcodes import limits
+from smtpcodes import kb, limits
 from smtpcodes._encoding import to_utf8
 from smtpcodes._streams import read_head
 from smtpcodes.parse import (
@@ -805,7 +805,13 @@ def parse_message(data: bytes | str) -> list[Reply]:
     try:
         if not raw.strip():
             return []
-        replies = _read(_read_part(raw), 0)
+        msg = _read_part(raw)
+        replies = _read(msg, 0)
+        signals = tuple(
+            (name, _header(msg, name)) for name in sorted(kb.header_names()) if msg.has(name)
+        )
+        if signals:
+            replies = [replace(r, headers=signals) for r in replies]
         most = limits.current().max_items
         if len(replies) > most:
             limits.record(

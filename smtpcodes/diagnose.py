@@ -317,10 +317,12 @@ _VERDICTS: dict[tuple[object, ...], tuple[object, ...] | None] = {}
 _VERDICTS_MAX = 4096
 _MISSING = object()
 # What varies from line to line: a verdict depends on the other fields of a reply. The text counts
-# through the rules it matched only; the raw input only where the verdict quotes it (the x-unix
-# evidence in _adjust). A test diagnoses whole logs and the corpus with and without the cache, so
-# a new use of a field must keep that test passing.
-_VARYING = frozenset({"text", "raw", "lines", "recipient", "queue_id", "timestamp", "location"})
+# through the rules it matched only, and so do an email's headers; the raw input only where the
+# verdict quotes it (the x-unix evidence in _adjust). A test diagnoses whole logs and the corpus
+# with and without the cache, so a new use of a field must keep that test passing.
+_VARYING = frozenset(
+    {"text", "raw", "lines", "recipient", "queue_id", "timestamp", "location", "headers"}
+)
 # One C call, not a NamedTuple._replace: the key is built for every log line.
 _reason_fields = operator.itemgetter(
     *[i for i, name in enumerate(Reply._fields) if name not in _VARYING]
@@ -330,9 +332,17 @@ _new_verdict = tuple.__new__
 assert Verdict._fields[0] == "reply"
 
 
+def rule_matches(reply: Reply) -> list[kb.RuleMatch]:
+    """The rules the reply's text matches, and the header rules its email's headers match."""
+    matches = kb.match_rules(reply.text) if reply.text else []
+    if reply.headers:
+        matches += kb.match_headers(reply.headers)
+    return matches
+
+
 def diagnose_reply(reply: Reply) -> Verdict | None:
     """The verdict on one reply; None when it holds nothing recognisable (no code, no known text)."""
-    matches = kb.match_rules(reply.text) if reply.text else []
+    matches = rule_matches(reply)
     key = (
         _reason_fields(reply),
         reply.raw[:200] if reply.diagnostic_type == "x-unix" else "",

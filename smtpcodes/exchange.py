@@ -265,6 +265,7 @@ def _outcomes(line: str, cells: list[str], columns: _Columns, status: str) -> li
                     None,  # location
                     None,  # reporting_mta
                     None,  # mta_category
+                    (),  # headers
                 )
             )
         )

@@ -115,6 +115,7 @@ _ENHANCED = r"[245]\.\d{1,3}\.\d{1,3}"
 _CODE_SPEC = rf"{_ENHANCED}(?:-{_ENHANCED})?(?:/{_ENHANCED}(?:-{_ENHANCED})?)*\Z"
 _REPLY_SPEC = r"[2-5]\d\d(?:/[2-5]\d\d)*\Z"
 _SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*\Z"
+_FIELD_NAME = r"[!-9;-~]{1,76}\Z"
 _FLAGS = re.IGNORECASE | re.ASCII
 
 
@@ -182,7 +183,11 @@ class Provider(NamedTuple):
 
 
 class Rule(NamedTuple):
-    """A text rule: when ``match`` is found in a reply, the reply means ``category``."""
+    """A text rule: when ``match`` is found in a reply, the reply means ``category``.
+
+    A header rule (``match_type`` "header") matches the value of the bounce email's header
+    ``header`` instead: the value, stripped, equals ``match`` (case-insensitive).
+    """
 
     id: str
     provider: str
@@ -202,6 +207,8 @@ class Rule(NamedTuple):
     #: What the text says about the sending side rather than the cause: "gave-up" (the MTA stopped
     #: retrying, RFC 3464 Action failed after transient errors) or "delayed" (it is still trying).
     stage: str | None = None
+    #: For match_type "header": the header field name (as written in rules.jsonl).
+    header: str | None = None
 
     def to_json(self) -> dict[str, object]:
         """The rule as in data/rules.jsonl."""
@@ -222,6 +229,7 @@ class Rule(NamedTuple):
             "source": self.source,
             "checked": self.checked,
             **({"stage": self.stage} if self.stage else {}),
+            **({"header": self.header} if self.header else {}),
         }
 
 
@@ -412,7 +420,9 @@ def rules() -> tuple[Rule, ...]:
         _require(obj.get("confidence") in CONFIDENCES, name, line, "bad confidence")
         match_type = str(obj.get("match_type"))
         match = obj.get("match", "")
-        _require(isinstance(match, str) and len(match.strip()) >= MIN_LITERAL, name, line, "match")
+        # A header's whole value is compared, so a short one ("NG") is as precise as a long one.
+        shortest = 1 if match_type == "header" else MIN_LITERAL
+        _require(isinstance(match, str) and len(match.strip()) >= shortest, name, line, "match")
         if match_type == "regex":
             # The safety analysis only; compiling waits for the first text the pre-filter lets
             # through (tests compile every pattern through check_pattern).
@@ -420,8 +430,19 @@ def rules() -> tuple[Rule, ...]:
                 _analyse(match)
             except _Unsafe as exc:
                 raise _DataError(name, line, f"unsafe pattern: {exc}") from None
+        elif match_type == "header":
+            # RFC 5322 section 2.2: a field name is printable US-ASCII other than the colon.
+            header = obj.get("header")
+            _require(
+                isinstance(header, str) and bool(_rx(_FIELD_NAME).match(header)),
+                name,
+                line,
+                f"bad header {header!r}",
+            )
         else:
             _require(match_type == "substring", name, line, f"bad match_type {match_type!r}")
+        if match_type != "header":
+            _require("header" not in obj, name, line, "header without match_type 'header'")
         reply, enhanced = _optional(obj.get("reply")), _optional(obj.get("enhanced"))
         _require(reply is None or bool(_rx(_REPLY_SPEC).match(reply)), name, line, "bad reply")
         _require(
@@ -452,9 +473,36 @@ def rules() -> tuple[Rule, ...]:
                 source=obj["source"],
                 checked=obj["checked"],
                 stage=stage,
+                header=obj.get("header"),
             )
         )
     return tuple(loaded)
+
+
+@functools.cache
+def _header_rules() -> dict[str, tuple[Rule, ...]]:
+    by_name: dict[str, list[Rule]] = {}
+    for rule in rules():
+        if rule.header is not None:
+            by_name.setdefault(rule.header.lower(), []).append(rule)
+    return {name: tuple(found) for name, found in by_name.items()}
+
+
+def header_names() -> frozenset[str]:
+    """The lower-case names of the email headers that header rules read."""
+    return frozenset(_header_rules())
+
+
+def match_headers(headers: Iterable[tuple[str, str]]) -> list[RuleMatch]:
+    """The header rules that ``headers`` (lower-case name, value) satisfy, matched as
+    ``Name: value``."""
+    found: list[RuleMatch] = []
+    for name, value in headers:
+        value = value.strip()
+        for rule in _header_rules().get(name, ()):
+            if value.lower() == rule.match.lower():
+                found.append(RuleMatch(rule, f"{rule.header}: {value}"))
+    return found
 
 
 def _parse_code(text: str) -> tuple[int, int, int] | None:
@@ -1209,6 +1257,8 @@ def _matcher() -> _Matcher:
     needles: dict[int, str] = {}
     patterns: dict[int, str] = {}
     for index, rule in enumerate(rules()):
+        if rule.match_type == "header":
+            continue  # matched against a bounce's headers (match_headers), never its text
         if rule.match_type == "substring":
             needle = _rx(_SPACES).sub(" ", rule.match).lower()
             needles[index] = needle

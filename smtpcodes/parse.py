@@ -60,6 +60,9 @@ class Reply(NamedTuple):
     location: str | None = None  # filled by callers reading many inputs (file:line, mbox#n)
     reporting_mta: str | None = None  # a DSN's Reporting-MTA (the host that wrote the report)
     mta_category: str | None = None  # the reporting MTA's own class (X-PowerMTA-BounceCategory)
+    # The bounce email's headers that header rules read (kb.header_names()): (lower-case name,
+    # value) pairs, such as EZweb's ("x-spasign", "NG"); () for anything not an email.
+    headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def has_code(self) -> bool:
@@ -742,8 +745,8 @@ def analyse(
 
 
 _new_tuple = tuple.__new__
-# The eleven fields after smtp_command (dsn_status ... mta_category), all None.
-_NO_DSN_FIELDS = (None,) * 11
+# The twelve fields after smtp_command: dsn_status ... mta_category, all None, and no headers.
+_NO_DSN_FIELDS = (*(None,) * 11, ())
 
 
 # Local delivery agents whose complaint sendmail's transcript prints just above its own reply.
@@ -1384,6 +1387,7 @@ def _log_reply(
             None,  # location
             None,  # reporting_mta
             None,  # mta_category
+            (),  # headers
         ),
     )
 

@@ -114,6 +114,7 @@ class RuleView(NamedTuple):
             "provider": r.provider,
             "match": r.match,
             "match_type": r.match_type,
+            "header": r.header,
             "reply_code": r.reply,
             "enhanced_code": r.enhanced,
             "category": r.category,
@@ -195,7 +196,9 @@ def _haystack(entry: Entry) -> str:
         codes += [f"{d}{code[1:]}" for d in "245"]
     extra = ""
     if isinstance(entry, RuleView):
-        extra = f"\n{entry.rule.provider}\n{entry.rule.match}"
+        rule = entry.rule
+        match = f"{rule.header}: {rule.match}" if rule.header else rule.match
+        extra = f"\n{rule.provider}\n{match}"
     return " ".join(codes) + "\n" + entry.title + "\n" + entry.description + extra
 
 

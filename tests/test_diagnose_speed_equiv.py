@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smtpcodes import diagnose, kb
+from smtpcodes import diagnose
 from smtpcodes.diagnose import Verdict, diagnose_reply
 from smtpcodes.parse import Reply, replace
 
@@ -26,7 +26,7 @@ BASE = Reply(
 
 
 def _uncached(reply: Reply) -> Verdict | None:
-    return diagnose._diagnose(reply, kb.match_rules(reply.text) if reply.text else [])
+    return diagnose._diagnose(reply, diagnose.rule_matches(reply))
 
 
 def test_varying_fields_share_one_verdict() -> None:

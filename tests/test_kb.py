@@ -198,13 +198,14 @@ def test_rule_rows_follow_the_schema() -> None:
     assert len(ids) == len(set(ids))
     providers = kb.providers()
     for row in rows:
-        assert set(row) - {"stage"} == RULE_KEYS, row["id"]
+        assert set(row) - {"stage", "header"} == RULE_KEYS, row["id"]
+        assert ("header" in row) == (row["match_type"] == "header"), row["id"]
         assert row.get("stage", None) in (None, *kb.STAGES), row["id"]
         assert SLUG.match(row["id"])
         assert row["provider"] in providers
         assert row["category"] in kb.CATEGORY_IDS
         assert row["retry"] in kb.RETRY_VALUES
-        assert row["match_type"] in ("substring", "regex")
+        assert row["match_type"] in ("substring", "regex", "header")
         assert type(row["priority"]) is int and row["priority"] in kb.PRIORITIES
         assert row["confidence"] in kb.CONFIDENCES
         assert row["meaning"].strip() and row["advice"].strip() and row["source"].strip()
@@ -462,6 +463,8 @@ EXAMPLES = [
      "mailbox-full"),
     ("generic", "452 4.2.2 <kijitora@example.org>: Over quota", "generic-mailbox-full",
      "mailbox-full"),
+    ("kddi", "550 <t.yamada-1984@ezweb.ne.jp>: User unknown", "kddi-user-unknown-with-address",
+     "user-unknown"),
 ]  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from conftest import CORPUS, REPO, gen_logs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smtpcodes import diagnose, kb, parse
+from smtpcodes import diagnose, parse
 from smtpcodes import scan as scan_module
 from smtpcodes.diagnose import Verdict, diagnose_reply
 from smtpcodes.parse import Reply
@@ -24,7 +24,7 @@ from smtpcodes.scan import ScanRecord, Summary, normalize_reason, scan
 
 
 def _uncached(reply: Reply) -> Verdict | None:
-    return diagnose._diagnose(reply, kb.match_rules(reply.text) if reply.text else [])
+    return diagnose._diagnose(reply, diagnose.rule_matches(reply))
 
 
 def _records(paths: list[str], stdin: bytes | None = None) -> Iterator[ScanRecord]:
