@@ -291,9 +291,14 @@ def complete_code(
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT)
+# invoke_without_command: no command is answered here, the same under every Click version (8.2
+# raises the help as a usage error, whose lines warn() would escape onto one; 8.1 exits 0).
+@click.group(
+    context_settings=CONTEXT, invoke_without_command=True, subcommand_metavar="COMMAND [ARGS]..."
+)
 @click.version_option(package_name="smtpcodes", prog_name="smtpcodes")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Explain SMTP reply codes and enhanced status codes, and diagnose what a mail server said.
 
     \b
@@ -302,6 +307,10 @@ def cli() -> None:
       smtpcodes explain "550 5.1.1 User unknown"
       smtpcodes search -i spf
     """
+    if ctx.invoked_subcommand is None:
+        # As Click and git answer a bare command: the help, on its own lines, and bad usage.
+        click.echo(ctx.get_help(), err=True)
+        ctx.exit(ExitStatus.ERROR)
 
 
 def _read_stdin() -> bytes:
