@@ -282,6 +282,51 @@ def _choose_codes(reply: Reply) -> tuple[str | None, str | None, dict[str, str],
     return reply_code, enhanced, sources, notes
 
 
+_INTERMEDIATE_ACTION = (
+    "Nothing failed: a 3yz reply accepts a step and waits for the next one (354: send the "
+    "message; 334: the next AUTH step), so it is no delivery result (RFC 5321 section 4.2.1)."
+)
+_TRANSIENT_HARD_ACTION = (
+    "The server calls this temporary (a 4yz reply): let the sending server retry, and check or "
+    "remove the address only if a permanent (5yz) refusal follows (RFC 5321 section 4.2.1)."
+)
+
+
+def _class_conflict(reply_code: str | None, enhanced: str | None) -> str | None:
+    """What to say when the reply code and the enhanced code disagree about the class."""
+    if not reply_code or not enhanced or enhanced[0] in "Xx" or reply_code[0] == enhanced[0]:
+        return None
+    said = class_of(reply_code)
+    other = class_of(enhanced)
+    if said is None or other is None:
+        return None
+    return (
+        f"the reply code {reply_code} is {said.value} but the enhanced code {enhanced} says "
+        f"{other.value}; the reply code wins (RFC 5321 section 4.2: a client acts on the reply "
+        "code; RFC 2034 section 4: the enhanced code is part of the text)"
+    )
+
+
+def _text_over_code(code: str, code_category: str, category: str, match: kb.RuleMatch) -> str:
+    """Why the text's reading beat the code's, saying who documents it."""
+    rule = match.rule
+    who = None if rule.provider in _MTAS else kb.provider(rule.provider).name
+    if category == "undetermined":
+        says = f"the reply gives no reason ({rule.id})"
+    elif who and rule.priority >= 2:
+        says = f"{who}'s own token {match.matched!r} means {category} ({rule.id})"
+    elif who:
+        says = f"{who} documents {match.matched!r} as {category} ({rule.id})"
+    else:
+        says = f"the text says {category} ({match.matched!r}, {rule.id})"
+    why = (
+        "the provider's documentation outranks the registry's general meaning of the code"
+        if who
+        else "servers often send a default code whatever the cause, while the wording names it"
+    )
+    return f"the code {code} means {code_category}, but {says}; the text wins: {why}"
+
+
 def _message_kind_verdict(reply: Reply) -> tuple[kb.CategoryId, str] | None:
     if reply.message_kind == "feedback":
         return "feedback", f"ARF feedback report ({reply.feedback_type or 'unknown type'})"
@@ -364,7 +409,10 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
     """diagnose_reply, given the rules the reply's text matched."""
     reply_code, enhanced, sources, notes = _choose_codes(reply)
     explanation = _explain(reply_code, enhanced) if (reply_code or enhanced) else None
-    klass = _class_of_reply(reply, enhanced or reply_code)
+    # RFC 5321 section 4.2: a client acts on the reply code, not on the text the enhanced code
+    # stands in (RFC 2034 section 4), so the reply code's class wins when the two disagree.
+    klass = _class_of_reply(reply, reply_code or enhanced)
+    class_conflict = _class_conflict(reply_code, enhanced)
 
     evidence: list[Evidence] = []
     host_provider = _host_provider(reply)
@@ -394,15 +442,8 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
         confidence = "high" if rule.priority >= 1 and rule.confidence == "high" else "medium"
         if by_code is not None and code_evidence is not None and by_code.category != category:
             if by_code.specific:
-                says = (
-                    "the reply gives no reason"
-                    if category == "undetermined"
-                    else f"the text says {category}"
-                )
-                conflict = (
-                    f"the code {enhanced or reply_code} means {by_code.category}, but {says} "
-                    f"({rule.id}); the text wins because servers often send a default code "
-                    "whatever the cause, while the wording names it"
+                conflict = _text_over_code(
+                    enhanced or reply_code or "", by_code.category, category, rule_match
                 )
                 confidence = "medium" if confidence == "high" else "low"
             evidence.append(code_evidence)
@@ -457,6 +498,14 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
                 confidence = "medium"
 
     if klass is CodeClass.SUCCESS and category not in NOT_FAILURES:
+        if rule is not None and rule_match is not None:
+            conflict = (
+                f"the text says {category} ({rule_match.matched!r}), but the reply code "
+                f"{reply_code or enhanced} says the server accepted the message; the code wins "
+                "(RFC 5321 section 4.2: a client acts on the reply code), though a bounce may "
+                "still follow if the server drops the message later"
+            )
+            rule = None
         category, confidence = "delivered", "high"
     if klass is None and category not in NOT_FAILURES:
         klass = CodeClass.PERMANENT if (rule and rule.retry == "no") else None
@@ -467,11 +516,22 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
         retry = "later"  # the server itself said the condition is temporary
     elif klass is CodeClass.PERMANENT and category == "undetermined":
         retry = "no"  # a 5xx whose cause we cannot tell: not again as it is (RFC 5321 4.2.1)
+    elif klass is CodeClass.PERMANENT and retry == "yes":
+        # After a 5yz the sending server does not retry, and the client SHOULD NOT repeat the
+        # request as it is (RFC 5321 4.2.1): resending waits for time or a fix.
+        retry = "later"
     if category in NOT_FAILURES:
         retry = "no"
     party = (rule.party if rule and rule.party else None) or (cat.party if cat else None) or None
     action = (rule.advice if rule and rule.advice else None) or (cat.action if cat else "")
     bounce = _bounce(category, klass)
+    if klass is CodeClass.INTERMEDIATE and rule is None:
+        # 3yz: the server accepted the step and waits for the next one (RFC 5321 4.2.1).
+        retry, party, bounce, action = "no", None, None, _INTERMEDIATE_ACTION
+    elif klass is CodeClass.TRANSIENT and bounce == "hard":
+        action = _TRANSIENT_HARD_ACTION
+    if class_conflict is not None:
+        conflict = f"{conflict}; {class_conflict}" if conflict else class_conflict
 
     if decided is not None and not any(e.rule == decided.id for e in evidence):
         decided = None  # a rule outranked by a specific code or a message kind

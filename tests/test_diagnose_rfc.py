@@ -1,0 +1,108 @@
+"""What the RFCs say about acting on a reply, applied to verdicts: the reply code decides the class
+(RFC 5321 section 4.2), a 5yz is not retried as it is (4.2.1), a 3yz is no delivery result, and a
+2yz is a success whatever its words."""
+
+from __future__ import annotations
+
+import pytest
+
+from smtpcodes.codes import CodeClass
+from smtpcodes.diagnose import Verdict, diagnose
+
+
+def one(text: str) -> Verdict:
+    (verdict,) = diagnose(text)
+    return verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "klass", "retry"),
+    [
+        ("450 5.1.1 <a@example.org>: user unknown", CodeClass.TRANSIENT, "later"),
+        ("550 4.7.1 Access denied", CodeClass.PERMANENT, "no"),
+        ("550 4.2.2 mailbox full", CodeClass.PERMANENT, "later"),
+    ],
+)
+def test_the_reply_code_decides_the_class(text: str, klass: CodeClass, retry: str) -> None:
+    verdict = one(text)
+    assert verdict.code_class is klass
+    assert verdict.retry == retry
+    assert verdict.conflict is not None
+    assert f"the reply code {text[:3]} is {klass.value}" in verdict.conflict
+    assert "RFC 5321 section 4.2" in verdict.conflict
+
+
+def test_agreeing_classes_say_nothing() -> None:
+    assert one("550 5.7.1 Access denied").conflict is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "550 5.4.1 no answer from host",
+        "554 5.4.0 connection timed out",
+        "550 5.3.0 Internal error",
+        "550 5.7.1 poor reputation",
+    ],
+)
+def test_a_5yz_is_never_retried_as_it_is(text: str) -> None:
+    verdict = one(text)
+    assert verdict.code_class is CodeClass.PERMANENT
+    assert verdict.retry != "yes"
+
+
+@pytest.mark.parametrize(
+    "text", ["354 Start mail input; end with <CRLF>.<CRLF>", "334 VXNlcm5hbWU6"]
+)
+def test_a_3yz_is_no_delivery_result(text: str) -> None:
+    verdict = one(text)
+    assert verdict.code_class is CodeClass.INTERMEDIATE
+    assert (verdict.bounce, verdict.retry, verdict.party) == (None, "no", None)
+    assert "Nothing failed" in verdict.action
+
+
+def test_a_2yz_stays_a_success_and_says_what_the_words_claimed() -> None:
+    verdict = one("250 2.0.0 Message rejected as spam")
+    assert verdict.category == "delivered" and verdict.bounce is None
+    assert verdict.conflict is not None
+    assert "spam-content" in verdict.conflict and "the code wins" in verdict.conflict
+
+
+def test_a_transient_unknown_user_waits_for_a_permanent_refusal() -> None:
+    verdict = one("452 4.1.1 <a@example.org>: Recipient address rejected: User unknown")
+    assert verdict.category == "user-unknown"
+    assert verdict.bounce == "hard"  # as the issue and Sisimai count it
+    assert verdict.retry == "later"
+    assert "only if a permanent (5yz) refusal follows" in verdict.action
+    permanent = one("550 5.1.1 <a@example.org>: Recipient address rejected: User unknown")
+    assert "only if" not in permanent.action
+
+
+def test_a_conflict_says_who_documents_the_winning_reading() -> None:
+    verdict = one("554 5.7.9 Message not accepted for policy reasons.")
+    assert verdict.category == "authentication"
+    assert verdict.conflict is not None
+    assert "Yahoo" in verdict.conflict and "documents" in verdict.conflict
+    generic = one("550 5.1.1 Mailbox full")
+    assert generic.conflict is not None and "the text says mailbox-full" in generic.conflict
+
+
+@pytest.mark.parametrize("words", ["header based", "header-based"])
+def test_mimecast_anti_spoofing_wording(words: str) -> None:
+    verdict = one(f"550 Rejected by {words} Anti-Spoofing policy: ceo@example.com")
+    assert verdict.provider == "Mimecast"
+    assert verdict.category == "policy"
+
+
+def test_the_x71_title_alone_names_no_provider() -> None:
+    # "Delivery not authorized, message refused" is the registry's title of X.7.1: any server may
+    # send it; only Exchange's 5.7.900-5.7.999 codes say a transport rule refused the message.
+    plain = one("550 5.7.1 Delivery not authorized, message refused")
+    assert plain.provider is None and plain.category == "policy"
+    exchange = one("550 5.7.901 Delivery not authorized, message refused")
+    assert exchange.provider == "Microsoft Exchange Server (on-premises)"
+    # The reason after the title decides, not the title.
+    after = one(
+        "550 5.7.1 Delivery not authorized, message refused: Message is not RFC 5322 compliant"
+    )
+    assert after.category == "content-rejected"
