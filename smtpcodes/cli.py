@@ -40,8 +40,35 @@ class PipeClosed(Exception):
     """stdout's reader went away. Not an OSError, so neither Click nor Rich turns it into exit 1."""
 
 
+class OutputError(click.ClickException):
+    """stdout cannot be written (a full disk, a closed descriptor): exit status 2, one line."""
+
+    exit_code = ExitStatus.ERROR
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"cannot write output: {reason}")
+
+
+def _write_failed(exc: OSError) -> Exception:
+    """What a failed write of stdout becomes: a reader that went away is PipeClosed (quiet), any
+    other failure an OutputError that names it."""
+    if isinstance(exc, BrokenPipeError):
+        return PipeClosed()
+    return OutputError(exc.strerror or str(exc))
+
+
+class _ClosedOutput(io.TextIOBase):
+    """stdout when the process was started without one (`smtpcodes search x >&-`): Python then
+    sets sys.stdout to None. Writing nothing (search -q) is fine; writing anything is an error."""
+
+    def write(self, text: str) -> int:
+        if text:
+            raise OutputError("standard output is closed")
+        return 0
+
+
 class _GuardedStream:
-    """stdout, with a closed pipe reported as PipeClosed."""
+    """stdout, with a closed pipe reported as PipeClosed and any other failure as OutputError."""
 
     def __init__(self, stream: IO[str]) -> None:
         self._stream = stream
@@ -49,14 +76,14 @@ class _GuardedStream:
     def write(self, text: str) -> int:
         try:
             return self._stream.write(text)
-        except BrokenPipeError:
-            raise PipeClosed from None
+        except OSError as exc:
+            raise _write_failed(exc) from None
 
     def flush(self) -> None:
         try:
             self._stream.flush()
-        except BrokenPipeError:
-            raise PipeClosed from None
+        except OSError as exc:
+            raise _write_failed(exc) from None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
@@ -84,7 +111,9 @@ class Environment:
     ) -> None:
         # sys.stdin is None when the process was started with standard input closed.
         self.stdin = stdin if stdin is not None else getattr(sys.stdin, "buffer", _EMPTY_STDIN)
-        self.stdout = stdout if stdout is not None else sys.stdout
+        if stdout is None:
+            stdout = sys.stdout if sys.stdout is not None else cast(IO[str], _ClosedOutput())
+        self.stdout = stdout
         self.stderr = stderr if stderr is not None else sys.stderr
         self.stdin_isatty = isatty(sys.stdin) if stdin_isatty is None else stdin_isatty
         self.stdout_isatty = isatty(sys.stdout) if stdout_isatty is None else stdout_isatty
@@ -1008,14 +1037,41 @@ def _columns() -> int:
 # -- entry point -----------------------------------------------------------------------------------
 
 
-def _quiet_broken_pipe() -> NoReturn:
-    # Point stdout at /dev/null so the interpreter's final flush does not raise again.
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's final flush of what is still buffered does
+    not fail again (with "Exception ignored" on stderr and exit status 120)."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+    except (AttributeError, OSError, ValueError):  # no stdout, or not a file (tests)
         pass
+
+
+def _quiet_broken_pipe() -> NoReturn:
+    _drop_stdout()
     sys.exit(ExitStatus.BROKEN_PIPE)
+
+
+def _echo_failed(exc: BaseException) -> bool:
+    """Whether the exception came from click.echo writing stdout: --help and --version write
+    there themselves, not through _GuardedStream."""
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_globals.get("__name__") == "click.utils" and frame.f_code.co_name == "echo":
+            return frame.f_locals.get("err") is False
+        tb = tb.tb_next
+    return False
+
+
+def _flush_stdout() -> None:
+    """Flush what Click or the commands left buffered in sys.stdout (None when it is closed)."""
+    if sys.stdout is None:
+        return
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        raise _write_failed(exc) from None
 
 
 def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
@@ -1027,7 +1083,7 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
             standalone_mode=False,
             obj=env or Environment(),
         )
-        sys.stdout.flush()
+        _flush_stdout()
     except click.exceptions.Abort:
         click.echo("", err=True)
         return ExitStatus.INTERRUPTED
@@ -1037,12 +1093,21 @@ def run(argv: Sequence[str] | None = None, env: Environment | None = None) -> in
         hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
         warn(f"error: {exc.format_message()}{hint}")
         return ExitStatus.ERROR
+    except OutputError as exc:
+        _drop_stdout()
+        warn(f"error: {exc.format_message()}")
+        return exc.exit_code
     except click.ClickException as exc:
         warn(f"error: {exc.format_message()}")
         return exc.exit_code
     except (BrokenPipeError, PipeClosed):
         _quiet_broken_pipe()
     except Exception as exc:
+        if isinstance(exc, OSError) and _echo_failed(exc):
+            # Click's own writes (--help, --version) do not go through _GuardedStream.
+            _drop_stdout()
+            warn(f"error: cannot write output: {exc.strerror or exc}")
+            return ExitStatus.ERROR
         # Input is written by strangers: a bug it finds must not print a traceback (which can
         # also carry the input's bytes to the terminal). SMTPCODES_DEBUG=1 shows it.
         if os.environ.get("SMTPCODES_DEBUG"):

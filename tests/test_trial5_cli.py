@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import errno
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from conftest import Invoke
+
+from smtpcodes.cli import Environment, run
+
+ENV = {**os.environ, "NO_COLOR": "1", "COLUMNS": "100"}
 
 
 def test_no_command_prints_the_help_on_real_lines_and_exits_2(invoke: Invoke) -> None:
@@ -33,3 +44,110 @@ def test_other_usage_errors_stay_one_line(invoke: Invoke, args: tuple[str, ...])
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
     assert result.stderr.startswith("smtpcodes: error: ")
+
+
+# -- stdout that cannot be written: one error line, exit 2, never "internal error" -----------------
+
+_LOG = (
+    "Nov 20 10:00:00 mx postfix/smtp[1]: ABC1: to=<a@b.example>, relay=x[192.0.2.1]:25,"
+    " delay=1, dsn=5.1.1, status=bounced (host x said: 550 5.1.1 user unknown)\n"
+)
+
+
+class _FullDisk(io.StringIO):
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def flush(self) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def _run_with(
+    monkeypatch: pytest.MonkeyPatch, stdout: io.StringIO | None, *args: str
+) -> tuple[int, str]:
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    env = Environment(stdin=io.BytesIO(b""), stdout=stdout, stderr=err, stdin_isatty=True)
+    return int(run(list(args), env)), err.getvalue()
+
+
+_WRITING = [
+    ("search", "x"),
+    ("search", "-c", "x"),
+    ("search", ""),
+    ("list", "--format", "table"),
+    ("explain", "550"),
+    ("explain", "5.7.26"),
+    ("explain", "550 5.1.1 user unknown", "--format", "table"),
+    ("validate", "550"),
+    ("scan", "LOG"),
+    ("scan", "--summary", "LOG"),
+    ("scan", "--format", "json", "LOG"),
+]
+
+
+@pytest.mark.parametrize("args", _WRITING)
+def test_closed_stdout_is_one_error_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text(_LOG)
+    args = tuple(str(log) if a == "LOG" else a for a in args)
+    status, stderr = _run_with(monkeypatch, None, *args)
+    assert status == 2
+    assert stderr == "smtpcodes: error: cannot write output: standard output is closed\n"
+
+
+@pytest.mark.parametrize("args", _WRITING)
+def test_a_full_disk_is_one_error_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text(_LOG)
+    args = tuple(str(log) if a == "LOG" else a for a in args)
+    status, stderr = _run_with(monkeypatch, _FullDisk(), *args)
+    assert status == 2
+    assert stderr == "smtpcodes: error: cannot write output: No space left on device\n"
+
+
+def test_quiet_search_with_stdout_closed_gives_its_status(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _run_with(monkeypatch, None, "search", "-q", "dkim") == (0, "")
+    assert _run_with(monkeypatch, None, "search", "-q", "no such thing at all") == (1, "")
+
+
+def _close_stdout() -> None:
+    os.close(1)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="closes a descriptor in the child")
+@pytest.mark.parametrize("args", [("search", "x"), ("explain", "550"), ("search", "-q", "x")])
+def test_real_closed_stdout(args: tuple[str, ...]) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "smtpcodes", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_close_stdout,
+        env=ENV,
+    )
+    if "-q" in args:
+        assert (r.returncode, r.stderr) == (0, "")
+    else:
+        assert r.returncode == 2
+        assert r.stderr == "smtpcodes: error: cannot write output: standard output is closed\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [("search", ""), ("explain", "550"), ("--version",), ("--help",)])
+def test_real_full_disk(args: tuple[str, ...]) -> None:
+    with open("/dev/full", "w") as full:
+        r = subprocess.run(
+            [sys.executable, "-m", "smtpcodes", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=ENV,
+        )
+    assert r.returncode == 2
+    assert r.stderr == "smtpcodes: error: cannot write output: No space left on device\n"
