@@ -1159,12 +1159,24 @@ def _usable(address: str | None) -> bool:
     return address is not None and "." in address.rpartition("@")[2]
 
 
+def _unitext(value: str) -> str:
+    """An address field with RFC 6533's EmbeddedUnicodeChar ("\\x{00FC}") decoded (section 3)."""
+    if "\\x{" not in value:
+        return value
+
+    def char(m: re.Match[str]) -> str:
+        point = int(m.group(1), 16)
+        return chr(point) if point <= 0x10FFFF and not 0xD800 <= point <= 0xDFFF else m.group(0)
+
+    return re.sub(r"\\x\{([0-9A-Fa-f]{2,6})\}", char, value)
+
+
 def dsn_recipient(fields: dict[str, str]) -> str | None:
     """Final-Recipient, or Original-Recipient when the final one is no usable address."""
-    final = clean_address(fields.get("final-recipient", "").rpartition(":")[2])
+    final = clean_address(_unitext(fields.get("final-recipient", "")).rpartition(":")[2])
     if _usable(final):
         return final
-    original = clean_address(fields.get("original-recipient", "").rpartition(":")[2])
+    original = clean_address(_unitext(fields.get("original-recipient", "")).rpartition(":")[2])
     if _usable(original):
         return original
     return final or original
@@ -1229,7 +1241,8 @@ def reply_from_dsn(fields: dict[str, str], per_message: dict[str, str] | None = 
         reply = replace(reply, reply_code=None, text=diag_text)  # "X-Unix; 255" is an exit status
     recipient = dsn_recipient(fields)
     status = fields.get("status", "").strip()
-    status_code = status.split()[0] if status else ""
+    # RFC 3464 section 2.3.4: a comment in parentheses may follow the code, with no space before.
+    status_code = status.split()[0].partition("(")[0] if status else ""
     host, ip = reply.remote_host, reply.remote_ip
     mta = fields.get("remote-mta", "")
     if mta:

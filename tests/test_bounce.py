@@ -67,6 +67,39 @@ def test_global_dsn_reads_utf8_fields() -> None:
     assert reply.message_kind == "dsn"
 
 
+def _dsn(fields: str) -> bytes:
+    return (
+        "From: MAILER-DAEMON@mx.example.net\nTo: sender@example.org\nSubject: Delivery Status "
+        "Notification\nMIME-Version: 1.0\nContent-Type: multipart/report; "
+        'report-type=delivery-status; boundary="B"\n\n--B\nContent-Type: text/plain\n\n'
+        "Your message could not be delivered.\n\n--B\nContent-Type: message/delivery-status\n\n"
+        f"Reporting-MTA: dns; mx.example.net\n\n{fields}\n--B--\n"
+    ).encode()
+
+
+def test_rfc6533_embedded_unicode_chars_are_decoded() -> None:
+    # RFC 6533 section 3: the 7-bit form of a UTF-8 address writes a character as \x{HEXPOINT}.
+    (reply,) = parse_message(
+        _dsn(
+            "Original-Recipient: utf-8; d\\x{00FC}rst@example.com\n"
+            "Final-Recipient: utf-8; d\\x{FC}rst@\\x{4F8B}\\x{5B50}.example\n"
+            "Action: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 no such user\n"
+        )
+    )
+    assert reply.recipient == "dürst@例子.example"
+
+
+def test_a_status_comment_needs_no_space() -> None:
+    # RFC 3464 section 2.3.4: a comment in parentheses may follow the last numeric sub-field.
+    (reply,) = parse_message(
+        _dsn(
+            "Final-Recipient: rfc822; bob@example.com\nAction: failed\n"
+            "Status: 5.1.1(bad destination mailbox)\n"
+        )
+    )
+    assert reply.dsn_status == "5.1.1"
+
+
 def test_qmail() -> None:
     replies = read("qmail.eml")
     assert summary(replies) == [
