@@ -162,7 +162,7 @@ CASES = [
         "policy",
         "soft",
         "no",
-        "receiving-site",
+        "sender",  # the advice is the sender's: authentication and reputation first
         "Apple iCloud Mail",
     ),
     Case(
