@@ -292,6 +292,12 @@ _TRANSIENT_HARD_ACTION = (
 )
 
 
+_PERMANENT_NO_RETRY_ACTION = (
+    "The refusal is permanent (a 5yz reply), so the sending server will not retry it: find and "
+    "fix the cause the reply names, then resend (RFC 5321 section 4.2.1)."
+)
+
+
 def _class_conflict(reply_code: str | None, enhanced: str | None) -> str | None:
     """What to say when the reply code and the enhanced code disagree about the class."""
     if not reply_code or not enhanced or enhanced[0] in "Xx" or reply_code[0] == enhanced[0]:
@@ -530,6 +536,9 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
         retry, party, bounce, action = "no", None, None, _INTERMEDIATE_ACTION
     elif klass is CodeClass.TRANSIENT and bounce == "hard":
         action = _TRANSIENT_HARD_ACTION
+    elif klass is CodeClass.PERMANENT and cat is not None and cat.retry == "yes" and not rule:
+        # The category's own advice ("let the server retry") assumes a 4yz.
+        action = _PERMANENT_NO_RETRY_ACTION
     if class_conflict is not None:
         conflict = f"{conflict}; {class_conflict}" if conflict else class_conflict
 

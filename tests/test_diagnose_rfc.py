@@ -106,3 +106,12 @@ def test_the_x71_title_alone_names_no_provider() -> None:
         "550 5.7.1 Delivery not authorized, message refused: Message is not RFC 5322 compliant"
     )
     assert after.category == "content-rejected"
+
+
+def test_a_5yz_network_failure_does_not_promise_a_retry() -> None:
+    # The network category's advice ("let the server retry") holds for a 4yz only.
+    permanent = one("550 5.4.1 no answer from host")
+    assert permanent.category == "network"
+    assert "will not retry" in permanent.action
+    transient = one("451 4.4.1 no answer from host")
+    assert "let the server retry" in transient.action
