@@ -26,7 +26,7 @@ __all__ = [
 
 
 class CodeClass(str, enum.Enum):
-    """The class of a code, from its first digit (RFC 5321 section 4.2.1, RFC 3463 section 3.1)."""
+    """The class of a code, from its first digit (RFC 5321 section 4.2.1, RFC 3463 section 2)."""
 
     SUCCESS = "success"
     INTERMEDIATE = "intermediate"
