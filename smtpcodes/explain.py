@@ -206,7 +206,9 @@ def _reply_advice(
     retry = _RETRY_BY_CLASS[klass]
     if meaning is not None and meaning.advice:
         return retry, meaning.advice, meaning.source
-    class_advice = _advice_table().get(("X", (reply_code or "")[:1]))
+    # A reply code's first digit is read by RFC 5321 section 4.2.1 (2yz ... 5yz), not by the
+    # classes of enhanced codes in RFC 3463.
+    class_advice = _advice_table().get(("xyz", (reply_code or "")[:1]))
     if class_advice is not None:
         return retry, class_advice.text, class_advice.source
     return retry, None, None
