@@ -34,7 +34,8 @@ Enhanced codes (RFC 3463, RFC 2034, RFC 5248):
 - class-mismatch, error, RFC 2034 section 4: the class differs from the reply's first digit.
 - enhanced-on-intermediate, warning, RFC 2034 section 4: an enhanced code on a 3xx reply.
 - unusual-pairing, warning, RFC 5248 section 2.1: the registry does not list this reply code
-  for the enhanced code (the list is not exclusive, so never an error).
+  for the enhanced code (the list is not exclusive, so never an error); not raised for a
+  pairing an RFC itself prescribes or uses (_RFC_PAIRINGS: 554 X.6.9, 452 X.5.3, 554 X.7.0).
 - multiline-enhanced-mismatch, error, RFC 2034 section 4: lines carry different codes.
 - missing-enhanced-on-line, warning, RFC 2034 section 4: other lines carry one, this one not.
 
@@ -176,6 +177,19 @@ def _check_reply_code(code: str) -> list[Finding]:
     return []
 
 
+# Pairings an RFC prescribes (or shows in its own examples) that the registry's list lacks:
+# warning about them would contradict the RFC.
+_RFC_PAIRINGS = {
+    # "the reply-code '554' is used ... reply code 'X.6.9' ... is used to indicate this condition"
+    ("554", "X.6.9"): "RFC 6531 section 3.5",
+    # "The correct reply code for this condition [too many recipients] is 452"; X.5.3 is
+    # "Too many recipients" (RFC 3463 section 3.6). IANA lists only 451.
+    ("452", "X.5.3"): "RFC 5321 section 4.5.3.1.10 and RFC 3463 section 3.6",
+    # "S: 554 5.7.0 IMAP URL authorization failed" in the BURL examples.
+    ("554", "X.7.0"): "RFC 4468 section 3.4",
+}
+
+
 def _pairing_listed(reply: str, associated: tuple[str, ...]) -> bool:
     """Whether the registry lists `reply`; "5XX" in IANA's column matches any 5xx code."""
     for pattern in associated:
@@ -295,6 +309,7 @@ def _check_enhanced(enhanced: str, reply: str | None, *, bare: bool) -> list[Fin
         and entry.associated
         and not entry.associated_any
         and not _pairing_listed(reply, entry.associated)
+        and (reply, entry.key) not in _RFC_PAIRINGS
     ):
         findings.append(
             Finding(
