@@ -627,7 +627,7 @@ def _text_input(name: str, data: bytes) -> bytes:
     )
     if what == "binary data":
         # A log that copytruncate left with a run of NULs at its start is still a log.
-        hint = "; if it is a mail log, 'smtpcodes scan' reads the lines it can"
+        hint = "; if it is a mail log, 'smtpcodes scan --as log' reads the lines it can"
     raise InputError(f"{name} is {what}, not text{hint}")
 
 
@@ -883,8 +883,9 @@ def scan(
     domain, and the top reasons. At a terminal the default is the summary table. Problems go to
     stderr, and so does anything a limit cut (--max-line for a log line; --max-bytes, --max-parts
     and --max-items for each message), whose start is still diagnosed. Exit 0 when something was
-    scanned, 1 when nothing recognisable was found, 2 when an input could not be read (the others
-    are still scanned).
+    scanned, 1 when nothing recognisable was found, 2 when an input could not be read or is not
+    text, such as random bytes or a zstd file (the others are still scanned; --as log reads
+    whatever a file holds as a log).
 
     \b
     Examples:

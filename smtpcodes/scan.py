@@ -26,7 +26,15 @@ from dataclasses import dataclass
 from typing import IO, cast
 
 from smtpcodes import limits as limits_module
-from smtpcodes._encoding import BZIP2, GZIP, XZ, Utf8Reader, looks_utf16, undecided_utf16
+from smtpcodes._encoding import (
+    BZIP2,
+    GZIP,
+    XZ,
+    Utf8Reader,
+    binary_kind,
+    looks_utf16,
+    undecided_utf16,
+)
 from smtpcodes._streams import Peekable, read_head
 from smtpcodes.diagnose import Verdict, diagnose_reply
 from smtpcodes.exchange import TrackingLog, is_tracking_log
@@ -716,9 +724,41 @@ def _undecided(head: bytes) -> bool:
     return any(s.startswith(head) for s in _SIGNATURES) or undecided_utf16(head)
 
 
-def _readable(stream: IO[bytes]) -> IO[bytes]:
+class _NotText(Exception):
+    """An input that is not text (random bytes, a compression scan cannot read): what it is."""
+
+
+# Compressions scan does not read, by signature, with what to do instead.
+_FOREIGN = {
+    b"(\xb5/\xfd": "zstd-compressed; decompress it with zstd -dc first",
+    b"\x04\x22\x4d\x18": "lz4-compressed; decompress it with lz4 -dc first",
+}
+_TEXT_SAMPLE = 8192  # bytes looked at to tell text from binary data, as binary_kind does
+
+
+def _not_text(stream: Peekable) -> str | None:
+    """Why an input (its text, after decompression) cannot be a log or an email, else None.
+
+    Only what one read brings is looked at (peek), so a live pipe is not held back. NULs are
+    left out of the count: a log that logrotate's copytruncate left with a run of them at its
+    start is still a log, and so is one with a stray NUL; random bytes are one in ten controls.
+    """
+    sample = stream.peek(_TEXT_SAMPLE)[:_TEXT_SAMPLE]
+    for signature, foreign in _FOREIGN.items():
+        if sample.startswith(signature):
+            return foreign
+    what = binary_kind(sample.replace(b"\x00", b""))
+    if what is None:
+        return None
+    if what == "binary data":
+        return "binary data, not text (--as log reads the lines it can)"
+    return f"{what}, not text"
+
+
+def _readable(stream: IO[bytes], sniff: bool = False) -> IO[bytes]:
     """The stream itself, decompressed when it starts with a gzip, bzip2 or xz signature, and
-    read as UTF-8 when its text is UTF-16 behind a byte order mark."""
+    read as UTF-8 when its text is UTF-16 behind a byte order mark. With `sniff`, _NotText when
+    what it holds is not text."""
     buffered: Peekable
     if isinstance(stream, io.BufferedReader):
         buffered = stream
@@ -747,6 +787,10 @@ def _readable(stream: IO[bytes]) -> IO[bytes]:
     # exported tracking log, a log copied off a Windows host), compressed or not.
     if looks_utf16(head):
         return cast(IO[bytes], Utf8Reader(fileobj))
+    if sniff:
+        why = _not_text(cast(Peekable, fileobj))
+        if why is not None:
+            raise _NotText(why)
     return fileobj
 
 
@@ -890,7 +934,10 @@ class _Scanner:
             stream = sys.stdin.buffer
         self.summary.inputs += 1
         try:
-            readable = _readable(stream)
+            readable = _readable(stream, self.kind == "auto")
+        except _NotText as exc:
+            yield self.not_text(STDIN, str(exc))
+            return
         except _READ_ERRORS as exc:
             yield self.unreadable(STDIN, _reason(exc))
             return
@@ -905,8 +952,12 @@ class _Scanner:
             return
         try:
             try:
-                readable = _readable(handle)
+                # A kind given (--as log) reads what it can of any input.
+                readable = _readable(handle, self.kind == "auto")
                 size = os.fstat(handle.fileno()).st_size
+            except _NotText as exc:
+                yield self.not_text(path, str(exc))
+                return
             except _READ_ERRORS as exc:
                 yield self.unreadable(path, _reason(exc))
                 return
@@ -952,6 +1003,12 @@ class _Scanner:
 
     def unreadable(self, name: str, reason: str) -> ScanItem:
         problem = ScanProblem(name, f"cannot read: {reason}", "unreadable")
+        self.summary.add(problem)
+        return problem
+
+    def not_text(self, name: str, what: str) -> ScanItem:
+        """An input that is not text: unreadable, like a missing file (named, exit status 2)."""
+        problem = ScanProblem(name, what, "unreadable")
         self.summary.add(problem)
         return problem
 
