@@ -37,7 +37,9 @@ Enhanced codes (RFC 3463, RFC 2034, RFC 5248):
   for the enhanced code (the list is not exclusive, so never an error); not raised for a
   pairing an RFC itself prescribes or uses (_RFC_PAIRINGS: 554 X.6.9, 452 X.5.3, 554 X.7.0).
 - multiline-enhanced-mismatch, error, RFC 2034 section 4: lines carry different codes.
-- missing-enhanced-on-line, warning, RFC 2034 section 4: other lines carry one, this one not.
+- missing-enhanced-on-line, error, RFC 2034 section 4: other lines carry one, this one not
+  (the same "must" as multiline-enhanced-mismatch: "the same status code must appear at the
+  beginning of the text in each line of the response").
 
 A rule about single lines is described for the first PER_RULE lines of a reply that break it; the
 other lines are counted in one more finding of the same rule, so the findings stay few whatever the
@@ -583,10 +585,10 @@ def _check_reply_enhanced(reply: str, by_line: list[tuple[int, str | None]]) -> 
                 per_line.add(
                     line_no,
                     Finding(
-                        WARNING,
+                        ERROR,
                         "missing-enhanced-on-line",
                         f"line {line_no} lacks the enhanced code {expected} other lines carry: "
-                        "RFC 2034 says the same status code appears at the start of every line",
+                        "RFC 2034 requires the same status code at the start of every line",
                         RFC2034_CODES,
                     ),
                 )

@@ -169,7 +169,7 @@ CASES: list[tuple[Check, str, str, str, str, str]] = [
         validate_reply,
         "550-5.7.1 a\n550 b",
         "missing-enhanced-on-line",
-        "warning",
+        "error",
         "RFC 2034 section 4",
         "550-a\n550 b",
     ),
