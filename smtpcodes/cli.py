@@ -987,8 +987,6 @@ class _StatusLine:
     """A one-line progress report on stderr while input is read, redrawn ten times a second: a bar
     with how much of the current file has been read, when that is known, and what was found."""
 
-    BAR = 20  # characters of the bar
-
     def __init__(self, stream: IO[str], summary: Any) -> None:
         import time
 
@@ -1007,17 +1005,8 @@ class _StatusLine:
 
         s = self.summary
         read = f"{s.lines:,} lines" if s.lines or not s.messages else f"{s.messages:,} messages"
-        bar = ""
-        if done is not None:
-            filled = round(done * self.BAR)
-            bar = f"[{'#' * filled}{'.' * (self.BAR - filled)}] {done:4.0%} "
-        text = (
-            f"scanning {safe(name)}: {bar}{read}, {s.failures:,} failures,"
-            f" {s.deferrals:,} deferrals"
-        )
-        columns = _columns() - 1
-        if len(text) > columns:
-            text = text[: max(0, columns - 1)] + "…"
+        found = f", {s.failures:,} failures, {s.deferrals:,} deferrals"
+        text = progress_text(safe(name), done, read, found, _columns(self.stream) - 1)
         self.stream.write("\r" + text.ljust(self.width))
         self.stream.flush()
         self.width = len(text)
@@ -1029,10 +1018,62 @@ class _StatusLine:
             self.width = 0
 
 
-def _columns() -> int:
+BAR = 20  # characters of the progress bar
+NAME_MIN = 16  # characters of a file name the progress line keeps before it drops other words
+
+
+def progress_text(name: str, done: float | None, read: str, found: str, width: int) -> str:
+    """The progress line in `width` characters: "scanning NAME: [BAR] PERCENT READ FOUND".
+
+    The bar, the percentage and READ (the count read) are what the line is for, so they are
+    kept whole: a long file name is shortened first, in its middle, keeping its end; then
+    "scanning " and FOUND go; on a very narrow terminal the bar gets shorter.
+    """
+    progress = read
+    if done is not None:
+        filled = round(done * BAR)
+        progress = f"[{'#' * filled}{'.' * (BAR - filled)}] {done:4.0%} {read}"
+    layouts = (("scanning ", found, NAME_MIN), ("", found, NAME_MIN), ("", "", 5))
+    for prefix, tail, least in layouts:
+        room = width - len(f"{prefix}: {progress}{tail}")
+        if room >= min(len(name), least):
+            return f"{prefix}{shorten_middle(name, room)}: {progress}{tail}"
+    if done is not None:
+        bar = max(3, min(BAR, width - len(f"[] {done:4.0%} {read}")))
+        filled = round(done * bar)
+        progress = f"[{'#' * filled}{'.' * (bar - filled)}] {done:4.0%} {read}"
+    if len(progress) <= width:
+        return progress
+    return progress[: width - 1] + "…" if width > 0 else ""
+
+
+def shorten_middle(name: str, width: int) -> str:
+    """A path in `width` characters, cut in its middle: its last part (the file's own name)
+    is kept whole when it fits, so "/var/log/…/mail.log.2.gz" still says which file."""
+    if len(name) <= width:
+        return name
+    if width <= 1:
+        return "…"[:width]
+    keep = width - 1  # characters of the name beside the ellipsis
+    base = os.path.basename(name.rstrip("/")) or name
+    if len(base) + 1 <= keep:  # the start of the path, "…", and "/" with the whole last part
+        tail = max(len(base) + 1, keep * 2 // 3)
+        return f"{name[: keep - tail]}…{name[len(name) - tail :]}"
+    head = keep // 2  # the last part alone, cut in its middle
+    return f"{base[:head]}…{base[len(base) - (keep - head) :]}"
+
+
+def _columns(stream: IO[str]) -> int:
+    """The width of the terminal `stream` shows on: COLUMNS when set, as Click and Rich read it."""
     import shutil
 
-    return shutil.get_terminal_size((80, 24)).columns
+    columns = shutil.get_terminal_size((0, 0)).columns
+    if columns <= 0 or not os.environ.get("COLUMNS"):
+        try:
+            columns = os.get_terminal_size(stream.fileno()).columns
+        except (AttributeError, OSError, ValueError):
+            columns = columns or 80
+    return columns
 
 
 # -- entry point -----------------------------------------------------------------------------------

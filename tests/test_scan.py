@@ -621,19 +621,70 @@ class _Terminal(io.StringIO):
         return True
 
 
-def test_cli_progress_on_a_terminal_stderr_only(monkeypatch: pytest.MonkeyPatch) -> None:
+def _progress_run(
+    monkeypatch: pytest.MonkeyPatch, path: str, columns: int = 100
+) -> tuple[str, list[str]]:
+    """scan PATH with stderr a terminal `columns` wide: stdout, and each drawing of the line."""
     from smtpcodes.cli import Environment, run
 
     monkeypatch.setattr(scan_module, "PROGRESS_EVERY", 2)
+    monkeypatch.setenv("COLUMNS", str(columns))
     out, err = io.StringIO(), _Terminal()
     monkeypatch.setattr("sys.stderr", err)
     env = Environment(stdin=io.BytesIO(), stdout=out, stderr=err, stdout_isatty=False)
-    assert run(["scan", SENDMAIL], env) == 0
-    assert "\rscanning " in err.getvalue() and "lines" in err.getvalue()
-    assert re.search(r"\[[#.]{20}\] +\d+% ", err.getvalue())  # a file: how much was read
+    assert run(["scan", path], env) == 0
     assert err.getvalue().endswith("\r")  # the status line is wiped before exiting
-    assert "scanning" not in out.getvalue()
-    assert len(_lines(out.getvalue())) == 2
+    drawn = [d.rstrip() for d in err.getvalue().split("\r") if d.strip()]
+    return out.getvalue(), drawn
+
+
+def test_cli_progress_on_a_terminal_stderr_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A name of known length, wherever the checkout is.
+    shutil.copy(SENDMAIL, tmp_path / "sendmail.log")
+    monkeypatch.chdir(tmp_path)
+    out, drawn = _progress_run(monkeypatch, "sendmail.log")
+    assert drawn and drawn[0].startswith("scanning sendmail.log: [")
+    for line in drawn:  # a file: how much was read, and what was found
+        assert re.fullmatch(r"scanning sendmail\.log: \[[#.]{20}\] +\d+% [\d,]+ lines, .*", line)
+    assert "scanning" not in out
+    assert len(_lines(out)) == 2
+
+
+@pytest.mark.parametrize("columns", [100, 80, 60, 40])
+def test_progress_shortens_a_long_path_and_keeps_the_bar(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, columns: int
+) -> None:
+    folder = tmp_path.joinpath(*["a-rather-long-folder-name"] * 8)
+    folder.mkdir(parents=True)
+    shutil.copy(SENDMAIL, folder / "sendmail.log")
+    out, drawn = _progress_run(monkeypatch, str(folder / "sendmail.log"), columns)
+    assert drawn and len(_lines(out)) == 2
+    for line in drawn:
+        assert len(line) < columns
+        # The bar, the percentage and the count are whole; the name is cut in its middle.
+        assert re.search(r"\[[#.]{20}\] +\d+% [\d,]+ lines", line), line
+        if columns >= 60:
+            assert "…" in line and "sendmail.log: [" in line, line
+
+
+def test_progress_text_on_any_width() -> None:
+    from smtpcodes.cli import progress_text, shorten_middle
+
+    name = "/var/log/" + "x" * 200 + "/mail.log.2.gz"
+    for width in range(160):
+        text = progress_text(name, 0.5, "1,234 lines", ", 0 failures, 0 deferrals", width)
+        assert len(text) <= width
+        if width >= 30:
+            assert re.search(r"\[#+\.+\]  50% 1,234 lines", text), (width, text)
+        assert len(shorten_middle(name, width)) <= width
+    assert shorten_middle(name, 30) == "/var/log/x…xxxxx/mail.log.2.gz"
+    assert shorten_middle("/var/log/mail.log", 30) == "/var/log/mail.log"
+    assert shorten_middle("/v/" + "y" * 40, 11) == "yyyyy…yyyyy"
+    assert progress_text("-", None, "12 lines", ", 1 failures, 0 deferrals", 79) == (
+        "scanning -: 12 lines, 1 failures, 0 deferrals"
+    )
 
 
 def test_progress_says_how_much_of_a_file_was_read(monkeypatch: pytest.MonkeyPatch) -> None:
