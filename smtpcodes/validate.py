@@ -615,6 +615,10 @@ def _check_reply_enhanced(reply: str, by_line: list[tuple[int, str | None]]) -> 
 
 _CODEISH = r"(?=[0-9Xx.]*[0-9])[0-9Xx.]+"
 _BARE_CODE = re.compile(rf"{_CODEISH}|[0-9]+(?:[ \t]*-[ \t]*|[ \t]+){_CODEISH}")
+# "550 ": a reply line (Reply-code SP ...) whose text is missing. RFC 5321 section 4.2 calls that
+# a bare code, "with or without a trailing space", which senders SHOULD NOT send; "550" alone is
+# a question about the code.
+_CODE_AND_SPACE = re.compile(r"[0-9]{3} [ \t]*")
 
 
 # A class.subject.detail triple, valid or not, standing alone (not part of an IP address).
@@ -624,13 +628,17 @@ _DOTTED = re.compile(r"(?<![\w.])[0-9Xx]\.[0-9]{1,5}\.[0-9]{1,5}(?![\w]|\.[0-9])
 def validate(text: str) -> list[Validation]:
     """Check what a user typed: a whole reply, or each code found in the text.
 
-    A bare code or pair goes to validate_code, text that begins with a three-digit code to
-    validate_reply, and anything else is searched for codes; with none, one "no-code" error.
+    A bare code or pair goes to validate_code, text that begins with a three-digit code (and a
+    code followed by a space and nothing else, a reply with no text) to validate_reply, and
+    anything else is searched for codes; with none, one "no-code" error.
     """
     require_str(text, "validate")
     value = text.strip()
     if not value:
         return [Validation(text, (_no_code(text),))]
+    line = text.lstrip().rstrip("\r\n")
+    if _CODE_AND_SPACE.fullmatch(line):
+        return [validate_reply(line)]  # the same findings as on standard input
     if _BARE_CODE.fullmatch(value):
         return [validate_code(value)]
     if _REPLY_CODE.match(value):
