@@ -700,9 +700,18 @@ def search(
 ) -> int:
     """Search codes, titles and descriptions, grep-style: exit 0 on a match, 1 on none, 2 on error.
 
+    Searched are enhanced codes, reply codes and rules (the knowledge base's provider and MTA
+    wordings, such as yahoo-tss04 for Yahoo's TSS04), each as lines: every way of writing its
+    code (X.7.26, 2.7.26, 4.7.26, 5.7.26), its title, its description, and for a rule its
+    provider and the text it matches. ^ and $ match at the start and end of each line, so
+    '^5\\.7\\.2' finds the codes 5.7.2x. --class keeps a rule whose reply or enhanced code
+    has that class, and the class column shows it.
+
     \b
-    Example:
+    Examples:
       smtpcodes search -i -w dkim --kind enhanced
+      smtpcodes search '^5\\.7\\.2' -l
+      smtpcodes search -w TSS04 --kind rule
     """
     from smtpcodes.search import SearchError
     from smtpcodes.search import search as run_search

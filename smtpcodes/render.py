@@ -114,6 +114,14 @@ def class_of_code(code: str | None) -> str | None:
     return _DIGIT_CLASS.get((code or "")[:1])
 
 
+def entry_class(entry: Any) -> str | None:
+    """The class a list/search entry is shown with: its code's; for a knowledge-base rule (whose
+    code is its id) the class --class selected it for, else its reply or enhanced code's."""
+    if entry.kind == "rule":
+        return class_of_code(getattr(entry, "class_code", None))
+    return class_of_code(entry.code)
+
+
 def verdict_title(item: Mapping[str, Any]) -> str | None:
     """The title of what the verdict believes the reply means, for plain lines and panel headings.
 
@@ -245,7 +253,7 @@ class Output:
                 flags = [f for f in ("deprecated",) if data.get("deprecated")]
                 if data.get("standard") is False:
                     flags.append("non-standard")
-                self.tsv([e.code, e.kind, class_of_code(e.code), e.title, ",".join(flags)])
+                self.tsv([e.code, e.kind, entry_class(e), e.title, ",".join(flags)])
         else:
             self._entries_table(items)
 
@@ -317,13 +325,19 @@ class Output:
                     title.append("\n")
                     title.append_text(details)
             if stacked:
-                table.add_row(Text.assemble(self.code_text(e.code), "\n", title))
+                table.add_row(Text.assemble(self.code_text(e.code, entry_class(e)), "\n", title))
             elif folded:
-                table.add_row(self.code_text(e.code), title)
+                table.add_row(self.code_text(e.code, entry_class(e)), title)
             elif mixed:
-                table.add_row(self.code_text(e.code), self.text(e.kind), title, codes, reference)
+                table.add_row(
+                    self.code_text(e.code, entry_class(e)),
+                    self.text(e.kind),
+                    title,
+                    codes,
+                    reference,
+                )
             else:
-                table.add_row(self.code_text(e.code), title, codes, reference)
+                table.add_row(self.code_text(e.code, entry_class(e)), title, codes, reference)
         self.print(table)
 
     # -- validation --------------------------------------------------------------------------------

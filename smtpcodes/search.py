@@ -79,9 +79,21 @@ class ClassView(NamedTuple):
 
 
 class RuleView(NamedTuple):
-    """A knowledge-base rule as a search result: its id is the code."""
+    """A knowledge-base rule as a search result: its id is the code; `klass`, the class digit
+    it was selected for (--class), else None."""
 
     rule: kb.Rule
+    klass: str | None = None
+
+    @property
+    def class_code(self) -> str | None:
+        """The class digit the rule is listed under: the one it was selected for, else the one
+        all its codes share (None for a rule with no code, or with codes of two classes, such
+        as Gmail's "450/550")."""
+        if self.klass is not None:
+            return self.klass
+        classes = rule_classes(self.rule)
+        return next(iter(classes)) if len(classes) == 1 else None
 
     @property
     def kind(self) -> str:
@@ -123,6 +135,13 @@ class RuleView(NamedTuple):
             "source": r.source,
             "checked": r.checked,
         }
+
+
+def rule_classes(rule: kb.Rule) -> set[str]:
+    """The class digits of a rule's codes: its reply and enhanced codes, each possibly several
+    alternatives written "450/550"."""
+    codes = f"{rule.reply or ''}/{rule.enhanced or ''}".split("/")
+    return {code.strip()[:1] for code in codes if code.strip()[:1] in ("2", "3", "4", "5")}
 
 
 def class_digit(value: str) -> str:
@@ -179,17 +198,17 @@ def entries(
         from smtpcodes import kb
 
         for rule in kb.rules():
-            if digit is not None and digit not in (
-                (rule.reply or "")[:1],
-                (rule.enhanced or "")[:1],
-            ):
+            if digit is not None and digit not in rule_classes(rule):
                 continue
             if subject is not None and (rule.enhanced or "").split(".")[1:2] != [str(subject)]:
                 continue
-            yield RuleView(rule)
+            yield RuleView(rule, digit)
 
 
 def _haystack(entry: Entry) -> str:
+    """What a pattern is matched against: one line for each way of writing the code (X.7.26,
+    2.7.26, 4.7.26, 5.7.26), so that ^5\\.7 finds it as grep would, then the title and the
+    description; for a rule, its provider and the text it matches too."""
     code = entry.code
     codes = [code]
     if code.startswith("X."):
@@ -199,18 +218,19 @@ def _haystack(entry: Entry) -> str:
         rule = entry.rule
         match = f"{rule.header}: {rule.match}" if rule.header else rule.match
         extra = f"\n{rule.provider}\n{match}"
-    return " ".join(codes) + "\n" + entry.title + "\n" + entry.description + extra
+    return "\n".join(codes) + "\n" + entry.title + "\n" + entry.description + extra
 
 
 def compile_matcher(
     pattern: str, *, ignore_case: bool = False, fixed: bool = False, word: bool = False
 ) -> Callable[[str], bool]:
-    """A predicate for the pattern, grep-style: a regular expression unless `fixed`."""
+    """A predicate for the pattern, grep-style: a regular expression unless `fixed`; ^ and $
+    match at the start and end of each line of the text, as grep reads a file line by line."""
     source = re.escape(pattern) if fixed else pattern
     if word:
         source = rf"(?<!\w)(?:{source})(?!\w)"
     try:
-        compiled = re.compile(source, re.IGNORECASE if ignore_case else 0)
+        compiled = re.compile(source, re.MULTILINE | (re.IGNORECASE if ignore_case else 0))
     except re.error as exc:
         raise SearchError(f"bad regular expression {pattern!r}: {exc}") from None
     return lambda text: compiled.search(text) is not None
