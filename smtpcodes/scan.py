@@ -156,7 +156,8 @@ class ScanRecord:
         return data
 
     def plain_fields(self) -> tuple[object, ...]:
-        """The values of :data:`PLAIN_COLUMNS`, as to_json gives them, without building it."""
+        """The values of :data:`PLAIN_COLUMNS`, as to_json gives them, without building it; the
+        text as the reply wrote it (see written_text), for plain output to show its tabs."""
         verdict = self.verdict
         reply = verdict.reply
         return (
@@ -172,7 +173,7 @@ class ScanRecord:
             verdict.category,
             verdict.bounce,
             verdict.provider,
-            reply.text,
+            written_text(reply),
         )
 
     def to_json_text(self) -> str:
@@ -202,6 +203,30 @@ class ScanRecord:
                 layout.decided.clear()
             decided = layout.decided[decision] = layout.encode_decision(verdict.decision_json())
         return layout.text(own, decided)
+
+
+def written_text(reply: Reply) -> str:
+    """The reply's text with the whitespace it was written with.
+
+    The parser folds every run of whitespace (a tab, a line break) into one space, as the rules
+    read it and as JSON's "text" gives it; plain output shows a tab escaped, "\\t", as explain's
+    input column does, so the reply is found in it as it was written. Only a line with such a
+    character pays for finding the text in it.
+    """
+    text, raw = reply.text, reply.raw
+    if not text or raw.isprintable() or text not in _folded(raw):
+        return text
+    words = text.split(" ")
+    found = re.search(r"\s+".join(map(re.escape, words)), raw)
+    if found is None:
+        return text
+    # Line breaks (a bounce's prose wrapped over lines) are folded still: a record is one line,
+    # and what matters in it is the reply's words, not where a mail client wrapped them.
+    return " ".join(filter(None, (part.strip() for part in found.group(0).splitlines())))
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _encoder() -> Callable[[object], str]:

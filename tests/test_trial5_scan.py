@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import io
+import json
 import lzma
 import random
 from pathlib import Path
@@ -139,3 +140,39 @@ def test_a_binary_file_in_a_folder_of_bounces_is_named_once(invoke: Invoke, tmp_
     assert result.stderr.splitlines() == [
         f"smtpcodes: {folder / 'Thumbs.db'}: binary data, not text (--as log reads the lines it can)"
     ]
+
+
+# -- plain output shows a reply's tab as explain does --------------------------------------------
+
+TAB_LINE = (
+    "Nov 20 10:00:00 mx postfix/smtp[1]: ABC1: to=<a@b.example>, relay=x[192.0.2.1]:25,"
+    " delay=1, dsn=5.1.1, status=bounced (host x said: 550 5.1.1 user\tunknown\there)\n"
+)
+
+
+def test_scan_plain_escapes_a_tab_in_the_reply_as_explain_does(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    log = tmp_path / "mail.log"
+    log.write_text(TAB_LINE)
+    scanned = invoke("scan", "--format", "plain", str(log))
+    assert scanned.exit_code == 0
+    [line] = scanned.stdout.splitlines()
+    assert line.split("\t")[-1] == "user\\tunknown\\there"
+    explained = invoke("explain", "--format", "plain", "-f", str(log))
+    assert "user\\tunknown\\there" in explained.stdout.split("\t")[0]
+    # JSON's text stays as the rules read it.
+    [record] = [json.loads(x) for x in invoke("scan", str(log)).stdout.splitlines()]
+    assert record["text"] == "user unknown here"
+
+
+def test_written_text_falls_back_to_the_text_when_it_is_not_found() -> None:
+    from smtpcodes.parse import Reply
+    from smtpcodes.scan import written_text
+
+    assert written_text(Reply("user unknown", "550 user\tunknown")) == "user\tunknown"
+    assert written_text(Reply("user unknown", "550 user unknown")) == "user unknown"
+    assert written_text(Reply("a b", "550-a\r\n550 b\t")) == "a b"  # a multi-line reply
+    assert written_text(Reply("", "550\t")) == ""
+    # Prose wrapped over lines is one line still; a tab inside a line stays.
+    assert written_text(Reply("a b c d", "550 a\tb\n\tc\r\n d")) == "a\tb c d"
