@@ -51,6 +51,36 @@ def _enhanced_advice(subject: int, detail: int, klass: str) -> Advice | None:
     return None
 
 
+@functools.cache
+def _specific_replies() -> frozenset[str]:
+    """Reply codes whose own meaning names the cause (521, 530, 556...), as code-categories.csv
+    marks them; 550 or 421, which cover many causes, are not."""
+    return frozenset(
+        row["code"]
+        for row in read_csv("code-categories.csv")
+        if row["code"].isdigit() and row["specific"] == "yes"
+    )
+
+
+def _reply_pair_advice(reply: registry.ReplyEntry | None, enhanced_code: str) -> Advice | None:
+    """The reply code's own advice, when it says more than an enhanced code's subject or class:
+    a meaning whose one usual enhanced code is this one (432 with 4.7.12, RFC 4954 section 6;
+    554 with 5.6.9, RFC 6531 section 3.5), else a reply code with a specific meaning of its own
+    (521: the host never accepts mail, RFC 7504 section 3)."""
+    if reply is None or not reply.standard:
+        return None
+    klass = class_of(reply.code)
+    retry = _RETRY_BY_CLASS[klass] if klass is not None else "no"
+    for meaning in reply.meanings:
+        if meaning.usual_enhanced == (enhanced_code,) and meaning.advice:
+            return Advice(retry, meaning.advice, meaning.source)
+    if reply.code in _specific_replies():
+        for meaning in reply.meanings:
+            if meaning.advice:
+                return Advice(retry, meaning.advice, meaning.source)
+    return None
+
+
 class Explanation(NamedTuple):
     """What one code, or one reply code with its enhanced code, means."""
 
@@ -256,10 +286,20 @@ def _explain_enhanced(
             f"X.{subject}.{detail} is not in the IANA registry; explained by class and subject "
             "as RFC 3463 section 2 asks"
         )
-    advice = _enhanced_advice(subject, detail, klass_digit) if klass_digit else None
+    # Most specific wins: the enhanced code's own advice, else the reply code's own meaning (a
+    # 521 or a 432 says more than "X.3" or "X.7"), else the enhanced code's subject or class.
+    own = _advice_table().get((f"X.{subject}.{detail}", klass_digit or ""))
+    by_reply = (
+        _reply_pair_advice(reply, enhanced_code)
+        if own is None and reply_code is not None and reply_code[:1] == klass_digit
+        else None
+    )
+    advice = own or by_reply
     if advice is None and klass_digit:
-        advice = _advice_table().get(("X", klass_digit))
-    if code_class is CodeClass.SUCCESS:
+        advice = _enhanced_advice(subject, detail, klass_digit) or _advice_table().get(
+            ("X", klass_digit)
+        )
+    if code_class is CodeClass.SUCCESS and by_reply is None:
         advice = _advice_table().get(("X", "2"))
     vendor = _vendor_meanings(enhanced_code) if enhanced_code[0] in "245" else ()
     if vendor:

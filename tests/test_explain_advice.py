@@ -30,3 +30,48 @@ def test_reply_class_advice_cites_rfc5321(code: str, retry: str, says: str) -> N
 def test_enhanced_class_advice_still_cites_rfc3463() -> None:
     e = explain_code(None, "5.9.9")
     assert e.advice_source is not None and e.advice_source.startswith("RFC 3463 section 2 ")
+
+
+@pytest.mark.parametrize(
+    ("reply", "enhanced", "says", "cites"),
+    [
+        # RFC 7504 section 3: 521 is a host that never accepts mail, not "change the message".
+        ("521", "5.3.2", "Stop trying this host", "RFC 7504"),
+        # RFC 4954 section 6: 432 4.7.12 asks for one login with PLAIN, not SPF or DKIM.
+        ("432", "4.7.12", "Authenticate once with PLAIN", "RFC 4954 section 6"),
+        ("530", "5.7.0", "SMTP authentication", "RFC 4954 section 6"),
+        ("534", "5.7.9", "stronger mechanism", "RFC 4954 section 6"),
+        ("538", "5.7.11", "STARTTLS", "RFC 4954"),
+        ("535", "5.7.0", "credentials", "RFC 4954 section 6"),  # 535's own meaning, any X.7
+        ("554", "5.6.9", "ASCII-only", "RFC 6531 sections 3.5"),  # the pair RFC 6531 defines
+    ],
+)
+def test_a_reply_code_with_its_own_meaning_beats_a_generic_enhanced_code(
+    reply: str, enhanced: str, says: str, cites: str
+) -> None:
+    e = explain_code(reply, enhanced)
+    assert e.advice is not None and says in e.advice
+    assert e.advice_source is not None and e.advice_source.startswith(cites)
+    assert "SPF" not in e.advice and "change the message" not in e.advice
+
+
+@pytest.mark.parametrize(
+    ("reply", "enhanced", "source"),
+    [
+        ("550", "5.7.26", "RFC 7372 section 3.4"),  # the enhanced code's own advice
+        ("556", "5.1.10", "RFC 7505 section 4.1"),
+        ("550", "5.2.1", "RFC 3463 section 2"),  # 550 covers many causes: X.2 says more
+        ("421", "4.3.2", "RFC 3463 section 2"),
+        ("432", "4.3.2", "RFC 3463 section 2"),  # Exchange's 432 4.3.2 is not AUTH's 432
+    ],
+)
+def test_the_enhanced_code_wins_where_it_is_more_specific(
+    reply: str, enhanced: str, source: str
+) -> None:
+    e = explain_code(reply, enhanced)
+    assert e.advice_source is not None and e.advice_source.startswith(source)
+
+
+def test_retry_follows_the_reply_class() -> None:
+    assert explain_code("521", "5.3.2").retry == "no"
+    assert explain_code("432", "4.7.12").retry == "later"
