@@ -460,7 +460,11 @@ class Output:
             row("Rule says", item.get("rule_meaning"))
         row("Retry", item.get("retry"))
         row("What to do", item.get("action") or item.get("advice"))
-        row("Reply codes", ", ".join(item.get("associated_reply_codes") or []))
+        # For an enhanced code, IANA's reply codes for it; for a reply code alone, the key holds
+        # the enhanced codes usually sent with it: labelled by what is listed.
+        related = [str(c) for c in item.get("associated_reply_codes") or []]
+        label = "Enhanced codes" if any("." in c for c in related) else "Reply codes"
+        row(label, ", ".join(related))
         row("References", "; ".join(item.get("references") or []))
         for note in item.get("notes") or []:
             row("Note", note, "italic")
