@@ -422,7 +422,9 @@ class Output:
         if title:
             heading.append("  " + safe(title), style="bold")
         # Rich cuts a title too long for the border mid-word; an ellipsis says it was cut.
-        heading.truncate(max(10, self.console.width - 6), overflow="ellipsis")
+        room = max(10, self.console.width - 6)
+        cut = heading.cell_len > room
+        heading.truncate(room, overflow="ellipsis")
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(ratio=1)
@@ -432,6 +434,10 @@ class Output:
                 return
             grid.add_row(label, self.text(value, value_style))
 
+        if cut:
+            # The heading's sentence is often the answer (a provider's own words): when the
+            # border cut it, the first row gives it whole, wrapped.
+            row("Title", title, "bold")
         if item.get("category"):
             verdict = f"{item['category']}"
             if item.get("bounce"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import Invoke
 
@@ -26,3 +28,37 @@ def test_the_label_holds_on_every_path(invoke: Invoke, args: tuple[str, ...]) ->
     # "550" alone is answered from the index, a reply by the core: the same label.
     shown = invoke("explain", *args, "--format", "table").stdout
     assert "Reply codes    5." not in shown
+
+
+TSS04 = (
+    "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or"
+    " user complaints"
+)
+GMAIL_DMARC = (
+    "550-5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC"
+    " policy. 550 5.7.26 gsmtp"
+)
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+@pytest.mark.parametrize("reply", [TSS04, GMAIL_DMARC])
+def test_a_cut_heading_is_given_whole_in_the_first_row(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, columns: int, reply: str
+) -> None:
+    [item] = json.loads(invoke("explain", "--json", reply).stdout)
+    title = item["provider_meaning"]
+    assert title
+    monkeypatch.setenv("COLUMNS", str(columns))
+    shown = invoke("explain", "--format", "table", reply).stdout
+    lines = shown.splitlines()
+    assert "…" in lines[0]  # a sentence the border cannot hold
+    assert lines[1].startswith("│ Title ")
+    body = " ".join(shown.replace("│", " ").split())
+    assert f"Title {title} Verdict" in body
+
+
+def test_a_whole_heading_is_not_repeated(invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    shown = invoke("explain", "--format", "table", TSS04).stdout
+    assert "(TSS04)." in shown.splitlines()[0]
+    assert "│ Title " not in shown
