@@ -60,17 +60,27 @@ def _code_categories() -> dict[str, CodeCategory]:
     }
 
 
+# Reply codes that an extension defines for one condition, so the enhanced code sent with them only
+# restates it: 521 and 556 (RFC 7504 sections 3 and 4: a host or domain that accepts no mail, sent
+# with X.3.2 or X.1.10), 523 (RFC 5248 section 2.4), 530, 534, 535 and 538 (RFC 4954 section 6,
+# sent with X.7.0, X.7.8, X.7.9 or X.7.11).
+_REPLY_DECIDES = frozenset({"521", "523", "530", "534", "535", "538", "556"})
+
+
 def code_category(
     reply_code: str | None,
     enhanced_code: str | None,
     vendor: tuple[kb.VendorCode, ...] = (),
 ) -> CodeCategory | None:
-    """What the codes alone say: the enhanced code first (X.s.d), then the reply code.
+    """What the codes alone say: the enhanced code first (X.s.d), then the reply code, except for a
+    reply code an extension defines for one condition (521, 530, ...).
 
     A code the registry does not know is read through a provider's own meaning of it (5.7.708),
     else by its class and subject (X.7.999 as X.7.0), as RFC 3463 section 2 asks of clients.
     """
     table = _code_categories()
+    if reply_code in _REPLY_DECIDES:
+        return table.get(reply_code)
     if enhanced_code:
         _, subject, detail = enhanced_code.split(".")
         hit = table.get(f"X.{subject}.{detail}")

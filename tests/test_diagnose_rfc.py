@@ -115,3 +115,27 @@ def test_a_5yz_network_failure_does_not_promise_a_retry() -> None:
     assert "will not retry" in permanent.action
     transient = one("451 4.4.1 no answer from host")
     assert "let the server retry" in transient.action
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "bounce"),
+    [
+        # RFC 7504 section 3 sends 521 with X.3.2: the reply code carries the meaning.
+        ("521 5.3.2", "domain-rejects-mail", "hard"),
+        ("535 5.7.0 Authentication failed", "auth-required", "soft"),
+        # 501 is specific too, but the address status says more: it keeps deciding.
+        ("501 5.1.3 Bad recipient address syntax", "user-unknown", "hard"),
+    ],
+)
+def test_a_reply_code_an_extension_defines_outranks_its_enhanced_code(
+    text: str, category: str, bounce: str
+) -> None:
+    verdict = one(text)
+    assert (verdict.category, verdict.bounce) == (category, bounce)
+
+
+def test_x32_words_alone_are_a_system_error_to_retry() -> None:
+    # RFC 3463 section 3.4: X.3.2 covers shutdown, load and maintenance; the registry's title in
+    # a 421 is no statement that the host takes no mail.
+    verdict = one("421 4.3.2 System not accepting network messages")
+    assert (verdict.category, verdict.retry) == ("system-error", "later")
