@@ -125,15 +125,18 @@ def entry_class(entry: Any) -> str | None:
 def verdict_title(item: Mapping[str, Any]) -> str | None:
     """The title of what the verdict believes the reply means, for plain lines and panel headings.
 
-    The registry's title of the code, unless the text overruled it: then a provider rule's own
-    meaning (Microsoft's 5.1.10 is "recipient not found", not IANA's "null MX"), or, from a generic
-    rule, the title of the category the text won.
+    A provider rule's own meaning (Microsoft's 5.1.10 is "recipient not found", not IANA's "null
+    MX"); else, when a rule read the text and decided the category, that category's title (a
+    451 4.7.1 "Greylisted" reply is greylisting, not IANA's "Delivery not authorized"; a 530
+    5.7.0 asking for STARTTLS needs TLS, not an "Other or undefined security status"); else the
+    registry's title of the code, which alone decided.
     """
     title: str | None = item.get("title")
     provider = item.get("provider_meaning")
     if provider and provider != title:
         return str(provider)
-    if item.get("conflict") and item.get("category_title"):
+    decided_by_text = item.get("conflict") or item.get("rule_meaning")
+    if decided_by_text and item.get("category_title") and item.get("category") != "undetermined":
         return str(item["category_title"])
     return title
 

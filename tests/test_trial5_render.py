@@ -62,3 +62,51 @@ def test_a_whole_heading_is_not_repeated(invoke: Invoke, monkeypatch: pytest.Mon
     shown = invoke("explain", "--format", "table", TSS04).stdout
     assert "(TSS04)." in shown.splitlines()[0]
     assert "│ Title " not in shown
+
+
+def _plain(invoke: Invoke, text: str) -> list[str]:
+    result = invoke("explain", "--format", "plain", text)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout.rstrip("\n").split("\t")
+
+
+@pytest.mark.parametrize(
+    ("reply", "category", "title"),
+    [
+        ("451 4.7.1 Greylisted, please try again", "greylisted", "Greylisted (try again shortly)"),
+        (
+            "530 5.7.0 Must issue a STARTTLS command first",
+            "tls-required",
+            "Encryption (TLS) required or failed",
+        ),
+        ("554 5.7.1 Spam message rejected", "spam-content", "Rejected as spam"),
+        ("452 4.2.2 Mailbox full", "mailbox-full", "Recipient mailbox is full"),
+    ],
+)
+def test_the_title_says_what_a_rule_decided(
+    invoke: Invoke, reply: str, category: str, title: str
+) -> None:
+    row = _plain(invoke, reply)
+    assert (row[4], row[7]) == (category, title)
+    [item] = json.loads(invoke("explain", "--json", reply).stdout)
+    assert item["category_title"] == title
+    assert item["title"] != title  # JSON's title stays the registry's
+    panel = invoke("explain", "--format", "table", reply).stdout
+    assert title in panel.splitlines()[0]
+    assert f"Code title     {item['title']}" in panel
+
+
+def test_a_providers_meaning_still_wins(invoke: Invoke) -> None:
+    row = _plain(
+        invoke,
+        "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
+    )
+    assert (
+        row[7]
+        == "The recipient was not found in the destination organisation's directory (5.1.10)."
+    )
+
+
+def test_a_code_alone_keeps_the_registrys_title(invoke: Invoke) -> None:
+    assert _plain(invoke, "5.7.1")[7] == "Delivery not authorized, message refused"
+    assert _plain(invoke, "550")[7] == "Requested action not taken: mailbox unavailable"
