@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
+    from rich.table import Table
     from rich.text import Text
 
 __all__ = ["Output", "resolve_format", "safe"]
@@ -140,6 +141,11 @@ def verdict_title(item: Mapping[str, Any]) -> str | None:
         return str(item["category_title"])
     return title
 
+
+# Below these widths a panel (STACK_WIDTH) or a table of several text columns (TABLE_STACK_WIDTH)
+# leaves a value a few characters, or none: the rows become "Label: value" lines instead.
+STACK_WIDTH = 40
+TABLE_STACK_WIDTH = 70
 
 # The list/search table: widths its columns get at most, and the least a title is given before the
 # other columns fold under it.
@@ -293,7 +299,7 @@ class Output:
         width = self.console.width
         code_need = max((len(e.code) for e in items), default=4)
         ref_need = max([len(r[3].plain) for r in rows] + [len("Reference")])
-        code_w = min(code_need, CODE_MIN_WIDTH)
+        code_w = max(len("Code"), min(code_need, CODE_MIN_WIDTH))  # a header never breaks
         codes_w = min(max([len(r[2].plain) for r in rows] + [len("Codes")]), CODES_MAX_WIDTH)
         ref_w = min(ref_need, REF_MIN_WIDTH)
         columns = 5 if mixed else 4
@@ -301,16 +307,18 @@ class Output:
         title_w -= 3 * columns + 1  # padding and borders
         folded = title_w < TITLE_MIN_WIDTH
         stacked = folded and code_w > width // 4
+        lines = width < STACK_WIDTH  # no table: a code and its title, details under them
+        folded = folded or lines
         spare = max(0, title_w - TITLE_WANT_WIDTH)
-        grow = min(spare, min(code_need, CODE_MAX_WIDTH) - code_w)
+        grow = max(0, min(spare, min(code_need, CODE_MAX_WIDTH) - code_w))
         code_w += grow
-        ref_w += min(spare - grow, min(ref_need, REF_MAX_WIDTH) - ref_w)
+        ref_w += max(0, min(spare - grow, min(ref_need, REF_MAX_WIDTH) - ref_w))
 
         table = Table(show_header=True, header_style="bold", expand=False)
         if stacked:
             table.add_column("Code and title")
         else:
-            table.add_column("Code", max_width=code_w, overflow="fold")
+            table.add_column("Code", max_width=code_w, min_width=len("Code"), overflow="fold")
             if mixed and not folded:
                 table.add_column("Kind", no_wrap=True)
             table.add_column("Title")
@@ -327,7 +335,9 @@ class Output:
                 if details.plain:
                     title.append("\n")
                     title.append_text(details)
-            if stacked:
+            if lines:
+                self.print(Text.assemble(self.code_text(e.code, entry_class(e)), "  ", title))
+            elif stacked:
                 table.add_row(Text.assemble(self.code_text(e.code, entry_class(e)), "\n", title))
             elif folded:
                 table.add_row(self.code_text(e.code, entry_class(e)), title)
@@ -341,7 +351,8 @@ class Output:
                 )
             else:
                 table.add_row(self.code_text(e.code, entry_class(e)), title, codes, reference)
-        self.print(table)
+        if not lines:
+            self.print(table)
 
     # -- validation --------------------------------------------------------------------------------
     def validations(self, items: Sequence[Any]) -> None:
@@ -364,11 +375,23 @@ class Output:
         from rich.table import Table
 
         severity_style = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+        if self.console.width < TABLE_STACK_WIDTH:
+            for v in items:
+                rows: list[tuple[str | Text, Text]] = [("Input", self.text(brief(v.input), "dim"))]
+                if not v.findings:
+                    rows.append(("ok", self.text("valid", "green")))
+                for f in v.findings:
+                    severity = self.text(f.severity, severity_style.get(f.severity))
+                    rows.append((severity, self.text(f"{f.message} ({f.rule}; {f.reference})")))
+                self.print(self._stacked(None, rows))
+            return
         table = Table(show_header=True, header_style="bold")
-        table.add_column("Input", ratio=1)
+        # No header breaks mid-word; the finding gets most of the width (a rule id too long for
+        # its line folds rather than ending in an ellipsis).
+        table.add_column("Input", ratio=1, min_width=len("Input"), overflow="fold")
         table.add_column("Severity", no_wrap=True)
-        table.add_column("Finding", ratio=3)
-        table.add_column("Reference", no_wrap=True)
+        table.add_column("Finding", ratio=3, min_width=len("Finding"), overflow="fold")
+        table.add_column("Reference", ratio=1, min_width=len("Reference"))
         for v in items:
             shown = brief(v.input)
             if not v.findings:
@@ -380,7 +403,18 @@ class Output:
                     self.text(f"{f.message} ({f.rule})"),
                     self.text(f.reference),
                 )
-        self.print(table)
+        self.print(self._fitted(table))
+
+    def _fitted(self, table: Table) -> Table:
+        """The table, spread over the terminal's width by its columns' ratios when it is too wide
+        for it (Rich otherwise shrinks each column in proportion, and the widest text, the one
+        that matters, loses most)."""
+        from rich.measure import Measurement
+
+        unbounded = self.console.options.update_width(1 << 16)  # else the measure is clamped
+        if Measurement.get(self.console, unbounded, table).maximum > self.console.width:
+            table.expand = True
+        return table
 
     # -- explanations and verdicts -----------------------------------------------------------------
     def explanations(self, items: Sequence[Mapping[str, Any]]) -> None:
@@ -424,18 +458,16 @@ class Output:
         title = verdict_title(item)
         if title:
             heading.append("  " + safe(title), style="bold")
+        stacked = self.console.width < STACK_WIDTH
         # Rich cuts a title too long for the border mid-word; an ellipsis says it was cut.
         room = max(10, self.console.width - 6)
-        cut = heading.cell_len > room
-        heading.truncate(room, overflow="ellipsis")
-        grid = Table.grid(padding=(0, 2))
-        grid.add_column(style="bold", no_wrap=True)
-        grid.add_column(ratio=1)
+        cut = heading.cell_len > room and not stacked
+        rows: list[tuple[str, Text]] = []
 
         def row(label: str, value: object, value_style: str | None = None) -> None:
             if value in (None, "", [], ()):
                 return
-            grid.add_row(label, self.text(value, value_style))
+            rows.append((label, self.text(value, value_style)))
 
         if cut:
             # The heading's sentence is often the answer (a provider's own words): when the
@@ -487,7 +519,32 @@ class Output:
         if item.get("confidence"):
             row("Confidence", item.get("confidence"))
         row("Input", item.get("input"), "dim")
+        if stacked:
+            return self._stacked(heading, rows)
+        heading.truncate(room, overflow="ellipsis")
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(ratio=1)
+        for label, value in rows:
+            grid.add_row(label, value)
         return Panel(grid, title=heading, title_align="left", border_style=style or "none")
+
+    def _stacked(
+        self, heading: Text | None, rows: Sequence[tuple[str | Text, Text]]
+    ) -> RenderableType:
+        """Rows as "Label: value" lines under a heading, each wrapped to the terminal: what a
+        table or a panel becomes on a terminal too narrow for columns (a phone's SSH client)."""
+        from rich.console import Group
+        from rich.text import Text
+
+        lines: list[RenderableType] = [] if heading is None else [heading]
+        for label, value in rows:
+            line = Text(style="")
+            line.append_text(label if isinstance(label, Text) else Text(label, style="bold"))
+            line.append(": ", style="bold")
+            line.append_text(value)
+            lines.append(line)
+        return Group(*lines, Text(""))
 
     # -- scan summaries ----------------------------------------------------------------------------
     _SUMMARY_SECTIONS = (
@@ -534,9 +591,18 @@ class Output:
             heading.append(f", {t['problems']:,} problem(s)", style="bold")
         self.print(heading)
         counted = t["failures"] + t["deferrals"]
-        tables = []
+        width = self.console.width
+        tables: list[RenderableType] = []
         for section, name in self._SUMMARY_SECTIONS:
             if not data[section]:
+                continue
+            if width < STACK_WIDTH:  # "key: count (share)" lines
+                rows: list[tuple[str | Text, Text]] = []
+                for key, value in data[section].items():
+                    style = CLASS_STYLE.get(key) if section == "by_class" else None
+                    share = f" ({100 * value / counted:.1f}%)" if counted else ""
+                    rows.append((self.text(key, style), self.text(f"{value:,}{share}")))
+                tables.append(self._stacked(Text(f"By {name}", style="bold"), rows))
                 continue
             table = Table(title=f"By {name}", title_justify="left", header_style="bold")
             table.add_column(name.capitalize(), max_width=40)
@@ -547,9 +613,14 @@ class Output:
                 share = f"{100 * value / counted:.1f}%" if counted else "-"
                 table.add_row(self.text(key, style), f"{value:,}", share)
             tables.append(table)
-        if tables:
+        if tables and width < STACK_WIDTH:
+            for stacked in tables:
+                self.print(stacked)
+        elif tables:
             self.print(Columns(tables, padding=(1, 2)))
-        if data["top_reasons"]:
+        if data["top_reasons"] and width < TABLE_STACK_WIDTH:
+            self.print(self._stacked_reasons(data["top_reasons"]))
+        elif data["top_reasons"]:
             table = Table(
                 title="Top reasons", title_justify="left", header_style="bold", expand=True
             )
@@ -557,21 +628,40 @@ class Output:
             table.add_column("Category", no_wrap=True)
             table.add_column("Codes", no_wrap=True)
             table.add_column("Reason (addresses, IPs and ids replaced)", ratio=3)
-            table.add_column("Example", ratio=2, overflow="fold")
+            table.add_column("Example", ratio=2, overflow="fold", min_width=len("Example"))
             for r in data["top_reasons"]:
-                codes = Text()
-                for code in (r.get("reply_code"), r.get("enhanced_code")):
-                    if code:
-                        codes.append(" " if codes else "")
-                        codes.append_text(self.code_text(code))
-                reason = r.get("reason") or "-"
-                example = r["example"]
-                where = f"{example['location']} {example.get('recipient') or ''}".strip()
-                table.add_row(
-                    f"{r['count']:,}",
-                    self.text(r["category"]),
-                    codes,
-                    self.text(reason if len(reason) <= 160 else reason[:159] + "…"),
-                    self.text(where, "dim"),
-                )
+                codes, reason, where = self._reason_parts(r)
+                table.add_row(f"{r['count']:,}", self.text(r["category"]), codes, reason, where)
             self.print(table)
+
+    def _reason_parts(self, r: Mapping[str, Any]) -> tuple[Text, Text, Text]:
+        """A top reason's codes (coloured by class), its text, and where an example is."""
+        from rich.text import Text
+
+        codes = Text()
+        for code in (r.get("reply_code"), r.get("enhanced_code")):
+            if code:
+                codes.append(" " if codes else "")
+                codes.append_text(self.code_text(code))
+        reason = r.get("reason") or "-"
+        example = r["example"]
+        where = f"{example['location']} {example.get('recipient') or ''}".strip()
+        shown = reason if len(reason) <= 160 else reason[:159] + "…"
+        return codes, self.text(shown), self.text(where, "dim")
+
+    def _stacked_reasons(self, reasons: Sequence[Mapping[str, Any]]) -> RenderableType:
+        """Top reasons on a narrow terminal: "COUNTx CATEGORY CODES: reason (example)"."""
+        from rich.text import Text
+
+        rows: list[tuple[str | Text, Text]] = []
+        for r in reasons:
+            codes, reason, where = self._reason_parts(r)
+            label = Text(f"{r['count']:,}x {r['category']}", style="bold")
+            if codes:
+                label.append(" ")
+                label.append_text(codes)
+            reason.append(" (")
+            reason.append_text(where)
+            reason.append(")")
+            rows.append((label, reason))
+        return self._stacked(Text("Top reasons", style="bold"), rows)

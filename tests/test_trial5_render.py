@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import Invoke
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "scan"
 
 
 def _rows(text: str) -> list[str]:
@@ -110,3 +113,96 @@ def test_a_providers_meaning_still_wins(invoke: Invoke) -> None:
 def test_a_code_alone_keeps_the_registrys_title(invoke: Invoke) -> None:
     assert _plain(invoke, "5.7.1")[7] == "Delivery not authorized, message refused"
     assert _plain(invoke, "550")[7] == "Requested action not taken: mailbox unavailable"
+
+
+# -- narrow terminals: headers never break mid-word, and values are never all "…" -----------------
+
+SCAN_LOGS = [str(FIXTURES / "postfix.log"), str(FIXTURES / "exim.log")]
+HEADER_WORDS = {
+    "Code",
+    "Kind",
+    "Title",
+    "Codes",
+    "Reference",
+    "Input",
+    "Severity",
+    "Finding",
+    "Count",
+    "Category",
+    "Share",
+    "Reason",
+    "(addresses,",
+    "IPs",
+    "and",
+    "ids",
+    "replaced)",
+    "Example",
+    "Class",
+    "Provider",
+    "Recipient",
+    "domain",
+    "title",
+}
+TABLES = [
+    ("list", "--kind", "reply", "--class", "4"),
+    ("list",),
+    ("search", "-i", "dkim"),
+    ("search", "--kind", "rule", "tss04"),
+    ("validate", "550-5.7.1 Blocked\r\n550 5.7.2 See policy"),
+    ("scan", *SCAN_LOGS),
+]
+
+
+@pytest.mark.parametrize("columns", [40, 50, 60, 70, 80, 100, 120])
+@pytest.mark.parametrize("args", TABLES, ids=lambda a: " ".join(a[:3])[:30])
+def test_table_headers_never_break_mid_word(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, columns: int, args: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    shown = invoke(*args, "--format", "table").stdout
+    for line in shown.splitlines():
+        if line.startswith("┃"):
+            for word in line.replace("┃", " ").split():
+                assert word in HEADER_WORDS, (columns, line)
+
+
+def test_list_reply_codes_at_80_columns_keeps_its_code_header(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    header = invoke("list", "--kind", "reply", "--class", "4", "--format", "table").stdout
+    assert header.splitlines()[1].startswith("┃ Code ┃ Title")
+
+
+@pytest.mark.parametrize("columns", [20, 30])
+def test_narrow_terminals_show_every_value(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+
+    def flat(*args: str) -> str:
+        result = invoke(*args, "--format", "table")
+        for line in result.stdout.splitlines():
+            assert len(line.rstrip()) <= columns, line
+            assert line.strip() != "…" and not line.rstrip().endswith(" …"), line
+        return " ".join(result.stdout.split())
+
+    explained = flat("explain", "550 5.1.1 user unknown")
+    assert "Verdict: user-unknown (hard bounce)" in explained
+    assert "Whose problem: sender" in explained
+    validated = flat("validate", "550 4.7.1 Access denied")
+    assert "error: enhanced code class 4 does not match reply code 550" in validated
+    assert "(class-mismatch; RFC 2034 section 4)" in validated
+    scanned = flat("scan", *SCAN_LOGS)
+    assert "user-unknown: 2 (33.3%)" in scanned
+    assert "1x reputation 421 4.7.0: [TSS04] Messages from <ip>" in scanned
+    listed = flat("list", "--kind", "reply", "--class", "4")
+    assert "421 <domain> Service not available, closing transmission channel" in listed
+
+
+def test_a_panel_at_40_columns_is_still_a_panel(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "40")
+    shown = invoke("explain", "550 5.1.1 user unknown", "--format", "table").stdout
+    assert shown.startswith("╭─ 550 5.1.1")
