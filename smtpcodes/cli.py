@@ -137,7 +137,9 @@ def output_options(
             "--color/--no-color",
             "color",
             default=None,
-            help="Force colour on or off (default: on at a terminal, off with NO_COLOR or TERM=dumb).",
+            help="Force colour on or off. Default: on at a terminal unless TERM=dumb; NO_COLOR set"
+            " (not empty) turns it off; FORCE_COLOR set (not empty, any value, even 0) turns it on,"
+            " even with TERM=dumb or NO_COLOR.",
         )(f)
         f = click.option("--json", "as_json", is_flag=True, help="Shorthand for --format json.")(f)
         return click.option(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, TYPE_CHECKING, Any
 
@@ -90,6 +91,20 @@ def brief(text: object, width: int = INPUT_WIDTH) -> str:
         out.append(piece)
         used += len(piece)
     return "".join(out).rstrip() + "…"
+
+
+def color_choice(flag: bool | None) -> bool | None:
+    """Whether to colour: --color/--no-color decide; else FORCE_COLOR set to anything but ""
+    (even "0": force-color.org) turns colour on, even with TERM=dumb and over NO_COLOR, as
+    force-color.org's example reads them; else NO_COLOR set to anything but "" (no-color.org)
+    turns it off; else None: colour on a terminal that is not TERM=dumb (Rich decides)."""
+    if flag is not None:
+        return flag
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR"):
+        return False
+    return None
 
 
 def resolve_format(fmt: str | None, as_json: bool, is_tty: bool) -> str:
@@ -180,7 +195,7 @@ class Output:
     ) -> None:
         self.stream = stream
         self.fmt = fmt
-        self.color = color  # None lets Rich decide (NO_COLOR, FORCE_COLOR, TERM=dumb, a TTY)
+        self.color = color_choice(color)  # None: Rich decides (a terminal, TERM=dumb)
         self.width = width
         self._console: Console | None = None
 
@@ -209,14 +224,23 @@ class Output:
         if self._console is None:
             from rich.console import Console
 
+            from smtpcodes._streams import isatty
+
+            # Rich reads FORCE_COLOR itself (as forcing a terminal, but not past TERM=dumb):
+            # what color_choice decided is passed whole, and with colour off or undecided the
+            # terminal is the stream's own answer (so --no-color with FORCE_COLOR set leaves a
+            # pipe free of escapes, and a terminal keeps its bold).
+            forced = "FORCE_COLOR" in os.environ
             self._console = Console(
                 file=self.stream,
                 highlight=False,
                 markup=False,
                 emoji=False,
-                force_terminal=True if self.color else None,
-                # An explicit --color/--no-color outranks NO_COLOR, FORCE_COLOR and TERM=dumb.
+                force_terminal=True
+                if self.color
+                else (isatty(self.stream) if forced or self.color is False else None),
                 no_color=None if self.color is None else not self.color,
+                # "standard", not detected: detection gives no colour under TERM=dumb.
                 color_system="standard" if self.color else "auto",
                 width=self.width,
                 soft_wrap=False,

@@ -145,11 +145,14 @@ def test_colour_environment(
     assert ("\x1b[" in r.stdout) is expect_colour
 
 
-def test_term_dumb_turns_colour_off(invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_force_color_outranks_term_dumb(invoke: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    # force-color.org: FORCE_COLOR set to anything but "" forces colour, TERM=dumb or not (the
+    # README says FORCE_COLOR turns it on); TERM=dumb alone is tested on a real terminal.
     monkeypatch.setenv("TERM", "dumb")
     monkeypatch.setenv("FORCE_COLOR", "1")
-    r = invoke("list", "--kind", "reply", "--format", "table")
-    assert "\x1b[3" not in r.stdout
+    assert "\x1b[3" in invoke("list", "--kind", "reply", "--format", "table").stdout
+    no = invoke("list", "--kind", "reply", "--format", "table", "--no-color")
+    assert "\x1b[" not in no.stdout
 
 
 # -- search ----------------------------------------------------------------------------------------

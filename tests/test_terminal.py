@@ -279,3 +279,41 @@ def test_narrow_terminal_and_dumb_terminal() -> None:
     assert screen.status == 0
     assert not colours(screen.out)
     assert_safe(screen.out)
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "coloured"),
+    [
+        ({}, [], True),
+        ({"TERM": "dumb"}, [], False),
+        ({"TERM": "dumb", "FORCE_COLOR": "1"}, [], True),  # force-color.org: even TERM=dumb
+        ({"FORCE_COLOR": "0"}, [], True),  # any value that is not empty
+        ({"NO_COLOR": "1"}, [], False),
+        ({"NO_COLOR": ""}, [], True),  # no-color.org: empty is unset
+        ({"NO_COLOR": "1", "FORCE_COLOR": "1"}, [], True),  # force-color.org's example
+        ({"NO_COLOR": "1"}, ["--color"], True),  # a flag outranks the environment
+        ({"FORCE_COLOR": "1", "TERM": "dumb"}, ["--no-color"], False),
+    ],
+)
+def test_colour_follows_no_color_and_force_color_on_a_terminal(
+    env: dict[str, str], args: list[str], coloured: bool
+) -> None:
+    screen = on_terminal(["list", "--kind", "reply", "--class", "5", *args], env=env)
+    assert screen.status == 0, screen.err
+    assert bool(colours(screen.out)) is coloured
+
+
+def test_no_color_flag_with_force_color_leaves_a_pipe_plain() -> None:
+    environ = {**os.environ, "FORCE_COLOR": "1", "COLUMNS": "100"}
+    r = subprocess.run(
+        [str(SMTPCODES), "list", "--kind", "reply", "--format", "table", "--no-color"],
+        capture_output=True,
+        env=environ,
+    )
+    assert r.returncode == 0 and b"\x1b" not in r.stdout
+    forced = subprocess.run(
+        [str(SMTPCODES), "list", "--kind", "reply", "--format", "table"],
+        capture_output=True,
+        env={**environ, "TERM": "dumb"},
+    )
+    assert colours(forced.stdout)  # forced into a pipe, as force-color.org means it
