@@ -776,7 +776,12 @@ def list_(
     as_json: bool,
     color: bool | None,
 ) -> int:
-    """List the registry, colour-coded by class: success green, transient yellow, permanent red.
+    """List the registry, colour-coded by class: 2xx green, 3xx cyan, 4xx yellow, 5xx red.
+
+    Codes are coloured by their class: success (2xx) green, intermediate (3xx) cyan, transient
+    (4xx) yellow, permanent (5xx) red. Enhanced codes are listed as the registry writes them,
+    X.7.26, with no class and so no colour; with --class they are written 4.7.26 or 5.7.26 and
+    coloured. Rules are coloured by their reply or enhanced code's class.
 
     \b
     Example:
@@ -825,6 +830,10 @@ def validate(
         raise click.UsageError("--lines reads replies from stdin; the arguments are one reply")
     with limits.applied(_limits()) as report:
         source = _text_from(text, "a code or a reply")
+        if from_stdin and not source.strip():
+            # Empty or closed: validate_reply("") would name the input '' (nothing in '').
+            warn("no reply found on standard input (it is empty)")
+            return ExitStatus.NO_RESULT
         if from_stdin:
             results = validate_lines(source) if lines else [validate_reply(source.strip("\r\n"))]
         else:
@@ -871,7 +880,8 @@ PROBLEMS_SHOWN = 20  # problems named on stderr one by one; the rest are counted
     "items",
     texts={
         "bytes": "Read at most SIZE bytes of each email (default 1M); logs are read whole.",
-        "line": "Read at most SIZE bytes of a log line (default 64K).",
+        "line": "Read at most SIZE bytes of a log line, and consider at most SIZE characters of"
+        " a line of an email (default 64K).",
         "items": "Report at most N recipients per email (default 1000).",
     },
 )

@@ -151,3 +151,45 @@ def test_real_full_disk(args: tuple[str, ...]) -> None:
         )
     assert r.returncode == 2
     assert r.stderr == "smtpcodes: error: cannot write output: No space left on device\n"
+
+
+# -- help that says what the code does; validate names standard input ------------------------------
+
+
+def _help(invoke: Invoke, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    result = invoke(*args, "--help")
+    assert result.exit_code == 0
+    return " ".join((result.stdout + capsys.readouterr().out).split())
+
+
+def test_list_help_names_every_colour_list_uses(
+    invoke: Invoke, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = _help(invoke, capsys, "list")
+    for words in ("2xx) green", "3xx) cyan", "4xx) yellow", "5xx) red"):
+        assert words in shown
+    # ... and list does colour a 3xx code cyan (36).
+    table = invoke("list", "--kind", "reply", "--class", "3", "--format", "table", "--color")
+    assert "\x1b[1;36m354" in table.stdout
+
+
+def test_scan_max_line_help_says_bytes_of_a_log_line(
+    invoke: Invoke, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    shown = _help(invoke, capsys, "scan")
+    assert "--max-line SIZE Read at most SIZE bytes of a log line" in shown
+    # What the code does: a line of 10 two-byte characters is 20 bytes, over a limit of 16.
+    log = tmp_path / "mail.log"
+    log.write_text("é" * 10 + "\n" + _LOG, encoding="utf-8")
+    result = invoke("scan", "--max-line", "16", "--summary", "--json", str(log))
+    assert "a line longer than 16 bytes" in result.stderr
+
+
+@pytest.mark.parametrize("args", [(), ("-",), ("--lines",)])
+def test_validate_with_empty_stdin_names_standard_input(
+    invoke: Invoke, args: tuple[str, ...]
+) -> None:
+    result = invoke("validate", *args, input=b"")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == "smtpcodes: no reply found on standard input (it is empty)\n"
