@@ -901,7 +901,8 @@ def scan(
     emails, and folders of them (Maildir or .eml files, recursively); '-' reads stdin. Output streams: one JSON
     object per failure, as it is found (JSON Lines, the default in a pipe; interrupting leaves
     complete lines), or with --summary the counts by category, class, provider and recipient
-    domain, and the top reasons. At a terminal the default is the summary table. Problems go to
+    domain, and the top reasons (Ctrl-C prints the summary of what was read, marked
+    interrupted, and exits 130). At a terminal the default is the summary table. Problems go to
     stderr, and so does anything a limit cut (--max-line for a log line; --max-bytes, --max-parts
     and --max-items for each message), whose start is still diagnosed. Exit 0 when something was
     scanned, 1 when nothing recognisable was found, 2 when an input could not be read or is not
@@ -936,6 +937,7 @@ def scan(
         progress=status_line.update if status_line else None,
         limits=_limits(),
     )
+    interrupted = False
     try:
         if records and out.fmt == "json":
             array = _JsonArray(out.stream)
@@ -957,7 +959,12 @@ def scan(
     except KeyboardInterrupt:
         if array is not None:
             array.close()  # leave a well-formed array behind
-        raise
+        if records:
+            raise
+        # tail -f log | smtpcodes scan - --summary: Ctrl-C is how it ends; the summary of
+        # what was read is what the user waited for.
+        interrupted = summary.interrupted = True
+        items.close()
     finally:
         if status_line:
             status_line.clear()
@@ -968,6 +975,9 @@ def scan(
         warn(f"{hidden} more problem{'s' if hidden != 1 else ''} not shown (see --summary --json)")
     if not records:
         out.scan_summary(summary.to_json(limit=10 if out.fmt == "table" else None))
+    if interrupted:
+        warn("interrupted: the summary is of what was read until then")
+        return ExitStatus.INTERRUPTED
     if summary.unreadable:
         return ExitStatus.ERROR
     if not summary.found:

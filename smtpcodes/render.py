@@ -585,6 +585,8 @@ class Output:
         elif self.fmt == "jsonl":
             self.jsonl(data)
         elif self.fmt == "plain":
+            if data.get("interrupted"):
+                self.tsv(["interrupted", "true"])  # only then: the usual lines are unchanged
             for key, value in data["totals"].items():
                 self.tsv(["total", key, value])
             for section, name in self._SUMMARY_SECTIONS:
@@ -613,6 +615,8 @@ class Output:
         heading.append(f"{t['deferrals']:,} deferred", style=CLASS_STYLE["transient"])
         if t["problems"]:
             heading.append(f", {t['problems']:,} problem(s)", style="bold")
+        if data.get("interrupted"):
+            heading.append(" (interrupted: what was read until then)", style="bold yellow")
         self.print(heading)
         counted = t["failures"] + t["deferrals"]
         width = self.console.width

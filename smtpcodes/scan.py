@@ -596,6 +596,7 @@ class Summary:
         self.problems = 0
         self.unreadable = 0
         self.cut = 0  # problems that are cuts by the limits (the rest was still read)
+        self.interrupted = False  # the scan was stopped (Ctrl-C) before the end of its input
         self.by_category = BoundedCounter(capacity)
         self.by_class = BoundedCounter(capacity)
         self.by_provider = BoundedCounter(capacity)
@@ -719,6 +720,7 @@ class Summary:
             "by_domain": self.by_domain.to_json(limit),
             "top_reasons": self.top_reasons(reasons),
             "problems": [p.to_json() for p in self.problem_examples],
+            "interrupted": self.interrupted,
         }
 
 

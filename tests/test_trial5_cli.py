@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import errno
 import io
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -193,3 +196,65 @@ def test_validate_with_empty_stdin_names_standard_input(
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == "smtpcodes: no reply found on standard input (it is empty)\n"
+
+
+# -- Ctrl-C during scan --summary: the summary of what was read, then 130 --------------------------
+
+SENDMAIL = Path(__file__).resolve().parent / "fixtures" / "scan" / "sendmail.log"
+
+
+def _interrupt_at_mallory(monkeypatch: pytest.MonkeyPatch) -> None:
+    from smtpcodes.parse import parse_log_line
+
+    def interrupt(line: str) -> object:
+        if "mallory" in line:
+            raise KeyboardInterrupt
+        return parse_log_line(line)
+
+    monkeypatch.setattr("smtpcodes.scan.parse_log_line", interrupt)
+
+
+def test_interrupted_summary_is_printed_and_marked(
+    invoke: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = json.loads(invoke("scan", "--summary", "--json", str(SENDMAIL)).stdout)
+    assert whole["interrupted"] is False and whole["totals"]["lines"] == 4
+    _interrupt_at_mallory(monkeypatch)
+    result = invoke("scan", "--summary", "--json", str(SENDMAIL))
+    assert result.exit_code == 130
+    summary = json.loads(result.stdout)
+    assert summary["interrupted"] is True
+    assert summary["by_domain"] == {"icloud.com": 1}  # ivan's, read before it
+    assert result.stderr == "smtpcodes: interrupted: the summary is of what was read until then\n"
+    plain = invoke("scan", "--summary", "--format", "plain", str(SENDMAIL))
+    assert plain.exit_code == 130
+    assert plain.stdout.splitlines()[0] == "interrupted\ttrue"
+    table = invoke("scan", "--format", "table", str(SENDMAIL))
+    assert table.exit_code == 130
+    assert "(interrupted: what was read until then)" in " ".join(table.stdout.split())
+
+
+def test_uninterrupted_plain_summary_has_no_interrupted_line(invoke: Invoke) -> None:
+    plain = invoke("scan", "--summary", "--format", "plain", str(SENDMAIL))
+    assert plain.exit_code == 0 and "interrupted" not in plain.stdout
+
+
+@pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
+def test_ctrl_c_on_a_live_pipe_prints_the_summary() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "smtpcodes", "scan", "-", "--summary", "--json"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENV,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write(SENDMAIL.read_bytes())
+    proc.stdin.flush()  # and kept open, as tail -f keeps it
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    summary = json.loads(out)
+    assert summary["interrupted"] is True and summary["totals"]["lines"] == 4
+    assert b"Traceback" not in err
