@@ -317,6 +317,43 @@ def complete_code(
     return items
 
 
+CLASS_CHOICES = (
+    ("2", "success (2xx, 2.x.x)"),
+    ("3", "intermediate (3xx)"),
+    ("4", "transient (4xx, 4.x.x)"),
+    ("5", "permanent (5xx, 5.x.x)"),
+    ("success", "2xx, 2.x.x"),
+    ("intermediate", "3xx"),
+    ("transient", "4xx, 4.x.x"),
+    ("permanent", "5xx, 5.x.x"),
+)
+
+
+def complete_class(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Complete --class: the digits and the names search.class_digit takes."""
+    from click.shell_completion import CompletionItem
+
+    prefix = incomplete.strip().lower()
+    return [CompletionItem(v, help=h) for v, h in CLASS_CHOICES if v.startswith(prefix)]
+
+
+def complete_subject(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Complete --subject: the registered subjects, with IANA's titles as help."""
+    from click.shell_completion import CompletionItem
+
+    from smtpcodes import registry
+
+    return [
+        CompletionItem(str(s.subject), help=s.title)
+        for s in registry.subjects()
+        if str(s.subject).startswith(incomplete.strip())
+    ]
+
+
 # -- the group -------------------------------------------------------------------------------------
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -648,12 +685,14 @@ def class_subject_options(f: F) -> F:
     f = click.option(
         "--subject",
         type=click.IntRange(0, 999),
+        shell_complete=complete_subject,
         help="Enhanced-code subject (the registered ones are 0 to 7).",
     )(f)
     return click.option(
         "--class",
         "klass",
         metavar="CLASS",
+        shell_complete=complete_class,
         help="2, 3, 4, 5 or success, intermediate, transient, permanent.",
     )(f)
 
