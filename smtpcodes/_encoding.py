@@ -40,9 +40,13 @@ _SIGNATURES = {
     GZIP: "gzip-compressed",
     BZIP2: "bzip2-compressed",
     XZ: "xz-compressed",
+    b"(\xb5/\xfd": "zstd-compressed",
+    b"\x04\x22\x4d\x18": "lz4-compressed",
     b"PK\x03\x04": "a zip archive",
     b"%PDF": "a PDF document",
 }
+#: Compressions smtpcodes does not read (scan reads gzip, bzip2 and xz), with the command that does.
+UNREAD_COMPRESSIONS = {"zstd-compressed": "zstd -dc", "lz4-compressed": "lz4 -dc"}
 
 
 def binary_kind(data: bytes) -> str | None:

@@ -654,16 +654,16 @@ def _read_path(path: str, kind: str) -> Iterator[tuple[str, bytes | list[Any]]]:
 def _text_input(name: str, data: bytes) -> bytes:
     """The data, unless it is not text (random bytes, a compressed file): an InputError naming
     what it is, rather than a verdict read into a few letters that happen to spell a word."""
-    from smtpcodes._encoding import binary_kind
+    from smtpcodes._encoding import UNREAD_COMPRESSIONS, binary_kind
 
     what = binary_kind(data)
     if what is None:
         return data
-    hint = (
-        ": decompress it first (zcat), or use 'smtpcodes scan', which reads compressed logs"
-        if what.endswith("compressed")
-        else ""
-    )
+    hint = ""
+    if what in UNREAD_COMPRESSIONS:
+        hint = f": decompress it first ({UNREAD_COMPRESSIONS[what]})"
+    elif what.endswith("compressed"):
+        hint = ": decompress it first (zcat), or use 'smtpcodes scan', which reads compressed logs"
     if what == "binary data":
         # A log that copytruncate left with a run of NULs at its start is still a log.
         hint = "; if it is a mail log, 'smtpcodes scan --as log' reads the lines it can"

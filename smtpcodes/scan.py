@@ -29,6 +29,7 @@ from smtpcodes import limits as limits_module
 from smtpcodes._encoding import (
     BZIP2,
     GZIP,
+    UNREAD_COMPRESSIONS,
     XZ,
     Utf8Reader,
     binary_kind,
@@ -755,11 +756,6 @@ class _NotText(Exception):
     """An input that is not text (random bytes, a compression scan cannot read): what it is."""
 
 
-# Compressions scan does not read, by signature, with what to do instead.
-_FOREIGN = {
-    b"(\xb5/\xfd": "zstd-compressed; decompress it with zstd -dc first",
-    b"\x04\x22\x4d\x18": "lz4-compressed; decompress it with lz4 -dc first",
-}
 _TEXT_SAMPLE = 8192  # bytes looked at to tell text from binary data, as binary_kind does
 
 
@@ -771,12 +767,11 @@ def _not_text(stream: Peekable) -> str | None:
     start is still a log, and so is one with a stray NUL; random bytes are one in ten controls.
     """
     sample = stream.peek(_TEXT_SAMPLE)[:_TEXT_SAMPLE]
-    for signature, foreign in _FOREIGN.items():
-        if sample.startswith(signature):
-            return foreign
     what = binary_kind(sample.replace(b"\x00", b""))
     if what is None:
         return None
+    if what in UNREAD_COMPRESSIONS:
+        return f"{what}; decompress it with {UNREAD_COMPRESSIONS[what]} first"
     if what == "binary data":
         return "binary data, not text (--as log reads the lines it can)"
     return f"{what}, not text"

@@ -399,6 +399,17 @@ def test_explain_files_a_bad_one_does_not_lose_the_others(invoke: Invoke, tmp_pa
     assert "gzip-compressed, not text" in lines[2] and "smtpcodes scan" in lines[2]
 
 
+def test_explain_names_a_compression_scan_cannot_read_either(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    packed = tmp_path / "mail.log.zst"
+    packed.write_bytes(b"(\xb5/\xfd" + bytes(range(256)) * 4)
+    r = invoke("explain", "-f", str(packed))
+    assert r.exit_code == 2
+    assert r.stderr.strip().endswith("is zstd-compressed, not text: decompress it first (zstd -dc)")
+    assert "smtpcodes scan" not in r.stderr
+
+
 def test_explain_binary_stdin_is_refused_not_diagnosed(invoke: Invoke) -> None:
     # Random bytes once spelled "RbL" between two non-letters: a confident 'blocklisted'.
     r = invoke("explain", "--json", input=b"\x00\x9f\x13RbL\x07" * 2000)

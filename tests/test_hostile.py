@@ -103,8 +103,11 @@ def check(ran: Ran, fmt: str | None = None, columns: int | None = None) -> None:
     assert ran.status in (0, 1, 2), (ran.status, ran.err)
     assert not ran.warnings, ran.warnings  # a warning is lines on stderr that are not ours
     assert "Traceback" not in ran.err and "internal error" not in ran.err, ran.err
-    for line in ran.err.splitlines():
-        assert line.startswith("smtpcodes: "), ran.err
+    # A bare `smtpcodes` prints its help to stderr (a usage error, exit 2); anything else on
+    # stderr is our one-line messages.
+    if not ran.err.startswith("Usage: smtpcodes [OPTIONS] COMMAND [ARGS]..."):
+        for line in ran.err.splitlines():
+            assert line.startswith("smtpcodes: "), ran.err
     assert UNSAFE.search(ran.err) is None, ran.err
     assert UNSAFE.search(ran.out) is None, ran.out
     assert "\t" not in ran.err
