@@ -308,6 +308,24 @@ _PERMANENT_NO_RETRY_ACTION = (
 )
 
 
+# How the rules' advice for temporary trouble begins, and what it becomes when nobody retries.
+_LET_IT_RETRY = "Let the server retry"
+_NOT_RETRIED = "The sending server will not retry this ({}): resend it later"
+_DELAYED_ACTION = (
+    "A delay warning, not a failure: the sending server is still trying, so do not resend (the "
+    "recipient could get it twice); act only if a failure report follows (RFC 3464 section 2.3.3)."
+)
+_GAVE_UP_ACTION = (
+    "The sending server has stopped trying (the report is final, after temporary failures): "
+    "resend the message once the cause the reply names is fixed or has passed."
+)
+_UNCORROBORATED_ACTION = (
+    "The server calls the user unknown but gives no address status (X.1.x) and the refusal did "
+    "not come at RCPT TO, which is also how recipient filters answer: check the address, and if "
+    "it is right, ask the recipient whether their mail filter refuses you."
+)
+
+
 def _class_conflict(reply_code: str | None, enhanced: str | None) -> str | None:
     """What to say when the reply code and the enhanced code disagree about the class."""
     if not reply_code or not enhanced or enhanced[0] in "Xx" or reply_code[0] == enhanced[0]:
@@ -502,8 +520,14 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
     else:
         return None
 
+    final = False  # a report that the sending server has stopped trying
+    delayed = False  # a warning that it is still trying
     if kind is None:
         context = _Context(reply, by_code, enhanced, rule, matches, host_provider, explanation)
+        final = context.failed and reply.message_kind is not None
+        delayed = (reply.dsn_action or "").lower() == "delayed" or (
+            context.stage("delayed") is not None and reply.message_kind is not None
+        )
         adjusted = _adjust(category, context)
         if adjusted is not None:
             category, why = adjusted
@@ -528,14 +552,17 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
 
     cat = kb.categories().get(category)
     retry = rule.retry if rule else (cat.retry if cat else "later")
+    retry_stopped = False
     if klass is CodeClass.TRANSIENT and retry == "no" and category != "expired":
         retry = "later"  # the server itself said the condition is temporary
     elif klass is CodeClass.PERMANENT and category == "undetermined":
         retry = "no"  # a 5xx whose cause we cannot tell: not again as it is (RFC 5321 4.2.1)
-    elif klass is CodeClass.PERMANENT and retry == "yes":
+    elif (klass is CodeClass.PERMANENT or final) and retry == "yes":
         # After a 5yz the sending server does not retry, and the client SHOULD NOT repeat the
-        # request as it is (RFC 5321 4.2.1): resending waits for time or a fix.
+        # request as it is (RFC 5321 4.2.1); after a final report (Action: failed) it has stopped
+        # retrying: resending waits for time or a fix.
         retry = "later"
+        retry_stopped = True
     if category in NOT_FAILURES:
         retry = "no"
     party = (rule.party if rule and rule.party else None) or (cat.party if cat else None) or None
@@ -546,9 +573,18 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
         retry, party, bounce, action = "no", None, None, _INTERMEDIATE_ACTION
     elif klass is CodeClass.TRANSIENT and bounce == "hard":
         action = _TRANSIENT_HARD_ACTION
-    elif klass is CodeClass.PERMANENT and cat is not None and cat.retry == "yes" and not rule:
-        # The category's own advice ("let the server retry") assumes a 4yz.
-        action = _PERMANENT_NO_RETRY_ACTION
+    elif klass is CodeClass.PERMANENT or final:
+        # Advice that says to let the server retry assumes a server that is still retrying.
+        if action.startswith(_LET_IT_RETRY):
+            rest = action[len(_LET_IT_RETRY) :]
+            stopped = "after a 5yz refusal" if klass is CodeClass.PERMANENT else "it has given up"
+            action = _NOT_RETRIED.format(stopped) + (rest if rest[:1] in (";", ",") else ".")
+        elif retry_stopped:
+            action = _PERMANENT_NO_RETRY_ACTION if klass is CodeClass.PERMANENT else _GAVE_UP_ACTION
+    if any(e.rule == "context:uncorroborated" for e in evidence):
+        action = _UNCORROBORATED_ACTION
+    if delayed and category not in NOT_FAILURES:
+        retry, action = "yes", _DELAYED_ACTION
     if class_conflict is not None:
         conflict = f"{conflict}; {class_conflict}" if conflict else class_conflict
 
@@ -755,6 +791,17 @@ def _adjust(category: kb.CategoryId, ctx: _Context) -> tuple[kb.CategoryId, Evid
                 "a generic 'user unknown' with no X.1.x status, no RCPT TO phase and no provider "
                 "wording: the address is not condemned",
             )
+    if (reply.dsn_action or "").lower() == "delayed" or ctx.stage("delayed") is not None:
+        # A delay notice: the sending server is still trying, so nothing has expired or been
+        # given up on, whatever the code (Exchange sends 4.4.7 in its delay warnings).
+        if category == "expired":
+            return "network", Evidence(
+                "context:delayed",
+                "RFC 3464 section 2.3.3 (Action: delayed: the MTA will keep trying); RFC 3463 "
+                "section 3.5 (X.4.x: network and routing status)",
+                "a delay notice: nothing has expired yet",
+            )
+        return None
     if category in _RETRIED:
         gave_up = ctx.stage("gave-up")
         if gave_up is not None or (by_code is not None and by_code.category == "expired"):

@@ -216,6 +216,9 @@ class _Patterns:
             i,
         )
         self.header = re.compile(r"[!-9;-~]{1,76}:")
+        # A DSN field; some MTAs (Mimecast) put spaces before the colon, as RFC 5322 section
+        # 4.5's obsolete syntax allows.
+        self.dsn_header = re.compile(r"[!-9;-~]{1,76}[ \t]{0,8}:")
         # An mbox's "From_" line: the envelope sender (never ending in ":", unlike a pasted
         # "From mx.example.com: 421 ..."; writers that leave it empty leave two spaces) and the
         # date, of which the time of day or the year is the sure part.
@@ -1207,7 +1210,7 @@ def dsn_groups(lines: Sequence[str]) -> list[list[tuple[str, str]]]:
         if line[0] in " \t" and current:
             current[-1][1].append(line.strip())
             continue
-        m = p.header.match(line)
+        m = p.dsn_header.match(line)
         if m is None:
             if current and current[-1][0] == "diagnostic-code":
                 # Some MTAs write the rest of a multi-line reply without folding it.
@@ -1234,13 +1237,18 @@ def reply_from_dsn(fields: dict[str, str], per_message: dict[str, str] | None = 
         if head.strip() and " " not in head.strip():
             diag_type = head.strip().lower()
             diag_text = rest.strip()
+    status = fields.get("status", "").strip()
+    if not diag_text and "(" in status:
+        # No Diagnostic-Code: the comment after the Status code is all the report says of the
+        # cause (RFC 3464 section 2.3.4; its appendix E: "4.0.0 (...: host name lookup failure)").
+        diag = status
+        diag_text = status.partition("(")[2].rpartition(")")[0].strip()
     reply = (
         analyse(diag_text, "dsn", raw=diag) if diag_text else Reply(text="", raw="", origin="dsn")
     )
     if reply.reply_code and not reply.text and not reply.enhanced_code and diag_type != "smtp":
         reply = replace(reply, reply_code=None, text=diag_text)  # "X-Unix; 255" is an exit status
     recipient = dsn_recipient(fields)
-    status = fields.get("status", "").strip()
     # RFC 3464 section 2.3.4: a comment in parentheses may follow the code, with no space before.
     status_code = status.split()[0].partition("(")[0] if status else ""
     host, ip = reply.remote_host, reply.remote_ip

@@ -20,8 +20,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "set-of-emails"
 
-# Raw agreement measured on 2026-11-23: category 88.0% (589/669), hard/soft 94.5% (632/669).
-RAW_FLOORS = {"category": 0.880, "bounce": 0.944}
+# Raw agreement measured on 2026-11-23: category 87.6% (586/669), hard/soft 94.5% (632/669). The
+# category floor went from 0.880 to 0.875 when five delay notices (Action: delayed, X.4.7) that we
+# had called 'expired' joined the delay-notice merit group: each says the sending server is still
+# trying (OpenSMTPD's: "You DO NOT NEED to re-send"), as the group's seven others do.
+RAW_FLOORS = {"category": 0.875, "bounce": 0.944}
 
 
 def _report_module() -> ModuleType:

@@ -139,3 +139,79 @@ def test_x32_words_alone_are_a_system_error_to_retry() -> None:
     # a 421 is no statement that the host takes no mail.
     verdict = one("421 4.3.2 System not accepting network messages")
     assert (verdict.category, verdict.retry) == ("system-error", "later")
+
+
+def _dsn(fields: str, text: str = "Your message could not be delivered.") -> str:
+    return (
+        "From: MAILER-DAEMON@mx.example.net\nTo: sender@example.org\nSubject: Delivery Status "
+        "Notification\nMIME-Version: 1.0\nContent-Type: multipart/report; "
+        'report-type=delivery-status; boundary="B"\n\n--B\nContent-Type: text/plain\n\n'
+        f"{text}\n\n--B\nContent-Type: message/delivery-status\n\n"
+        f"Reporting-MTA: dns; mx.example.net\n\n{fields}\n--B--\n"
+    )
+
+
+def test_a_delay_notice_is_a_warning_not_an_expiry() -> None:
+    # Exchange and OpenSMTPD send 4.4.7 in delay warnings: the server is still trying.
+    (verdict,) = diagnose(
+        _dsn("Final-Recipient: rfc822; bob@example.com\nAction: delayed\nStatus: 4.4.7\n")
+    )
+    assert verdict.category != "expired"
+    assert verdict.retry == "yes"
+    assert "do not resend" in verdict.action
+    (gave_up,) = diagnose(
+        _dsn("Final-Recipient: rfc822; bob@example.com\nAction: failed\nStatus: 4.4.7\n")
+    )
+    assert gave_up.category == "expired"
+
+
+def test_a_final_report_after_temporary_failures_is_not_retried_by_the_server() -> None:
+    (verdict,) = diagnose(
+        _dsn(
+            "Final-Recipient: rfc822; bob@example.com\nAction: failed\nStatus: 4.3.0\n"
+            "Diagnostic-Code: smtp; 451 4.3.0 Internal error in processing\n"
+        )
+    )
+    assert verdict.retry != "yes"
+    assert "Let the server retry" not in verdict.action
+
+
+def test_rule_advice_to_let_the_server_retry_is_rewritten_after_a_5yz() -> None:
+    verdict = one("554 5.3.0 Internal system error")
+    assert verdict.action.startswith("The sending server will not retry this (after a 5yz")
+    assert one("451 4.3.0 Internal system error").action.startswith("Let the server retry")
+
+
+def test_an_uncorroborated_unknown_user_says_both_readings() -> None:
+    (verdict,) = diagnose(
+        _dsn(
+            "Final-Recipient: rfc822; bob@example.com\nAction: failed\nStatus: 5.0.0\n"
+            "Diagnostic-Code: smtp; 550 user unknown\n"
+        )
+    )
+    assert verdict.category == "recipient-filtered"
+    assert "check the address" in verdict.action and "filter" in verdict.action
+
+
+def test_fields_with_a_space_before_the_colon_are_read() -> None:
+    # Mimecast writes "Action : failed" (RFC 5322 section 4.5's obsolete field syntax).
+    (verdict,) = diagnose(
+        _dsn(
+            "Final-Recipient : rfc822;bob@example.net\nAction : failed\nStatus : 5.0.0\n"
+            "Diagnostic-Code : smtp;550 5.7.54 SMTP; Unable to relay recipient\n"
+        )
+    )
+    assert (verdict.reply_code, verdict.enhanced_code) == ("550", "5.7.54")
+    assert verdict.reply.dsn_action == "failed"
+
+
+def test_a_status_comment_is_the_cause_when_there_is_no_diagnostic() -> None:
+    # RFC 3464 appendix E: "Status: 4.0.0 (cat.example.net: host name lookup failure)".
+    (verdict,) = diagnose(
+        _dsn(
+            "Final-Recipient: rfc822; bob@cat.example.net\nAction: delayed\n"
+            "Status: 4.0.0 (cat.example.net: host name lookup failure)\n"
+        )
+    )
+    assert verdict.category == "network"
+    assert "host name lookup failure" in verdict.reply.text
