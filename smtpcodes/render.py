@@ -162,6 +162,35 @@ def verdict_title(item: Mapping[str, Any]) -> str | None:
 STACK_WIDTH = 40
 TABLE_STACK_WIDTH = 70
 
+# A DSN's Action field (RFC 3464 section 2.3.3), as the panel says it.
+_REPORT_ACTIONS = {
+    "failed": "failed (final: the sending server has stopped trying)",
+    "delayed": "delayed (a warning: the sending server is still trying)",
+    "delivered": "delivered",
+    "relayed": "relayed (to a system that sends no further reports)",
+    "expanded": "expanded (delivered to a list or alias, which forwards it)",
+}
+
+
+def _vendor_shown(item: Mapping[str, Any], vendor: Mapping[str, Any]) -> bool:
+    """Whether a panel shows a provider's own meaning of the code. For a code alone, every one
+    (they are the ways to read it); for a diagnosed reply, only the provider that sent it, and
+    only when the verdict does not already say the same: another provider's use of the number
+    reads as the diagnosis (Microsoft's 4.4.7 under an OpenSMTPD delay notice)."""
+    if not item.get("category") or item.get("origin") == "codes":
+        return True
+    who = vendor.get("provider_name") or vendor.get("provider")
+    if who != item.get("provider"):
+        return False
+    return vendor.get("meaning") not in (item.get("provider_meaning"), verdict_title(item))
+
+
+def _vendor_note(note: str, vendor: Mapping[str, Any]) -> bool:
+    """Whether a note is the explanation's sentence about this provider's use of the code."""
+    who = vendor.get("provider_name") or vendor.get("provider")
+    return bool(who) and note.startswith(f"{who} uses ")
+
+
 # The list/search table: widths its columns get at most, and the least a title is given before the
 # other columns fold under it.
 TITLE_MIN_WIDTH = 30
@@ -517,6 +546,7 @@ class Output:
             row("Reply code", f"{reply['code']}: {reply['title']}")
         if item.get("recipient"):
             row("Recipient", item.get("recipient"))
+        row("Report", _REPORT_ACTIONS.get(item.get("action_field") or "", item.get("action_field")))
         if item.get("provider"):
             row("Provider", item.get("provider"))
             if item.get("provider_meaning") != title:
@@ -531,11 +561,16 @@ class Output:
         label = "Enhanced codes" if any("." in c for c in related) else "Reply codes"
         row(label, ", ".join(related))
         row("References", "; ".join(item.get("references") or []))
+        vendors = item.get("vendor_meanings") or []
+        hidden = [v for v in vendors if not _vendor_shown(item, v)]
         for note in item.get("notes") or []:
-            row("Note", note, "italic")
-        for v in item.get("vendor_meanings") or []:
-            who = v.get("provider_name") or v.get("provider")
-            row("Vendor meaning", f"{who}: {v.get('meaning')} [{v.get('source')}]")
+            # A provider's use of the code is its Vendor meaning row (with the source), or hidden.
+            if not any(_vendor_note(note, v) for v in vendors):
+                row("Note", note, "italic")
+        for v in vendors:
+            if v not in hidden:
+                who = v.get("provider_name") or v.get("provider")
+                row("Vendor meaning", f"{who}: {v.get('meaning')} [{v.get('source')}]")
         for f in item.get("findings") or []:
             row(f"RFC {f['severity']}", f"{f['message']} ({f['reference']})")
         for e in item.get("evidence") or []:

@@ -1,0 +1,46 @@
+"""What a verdict's panel says about a DSN's Action and about other providers' use of a code."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Invoke
+
+DELAY = (
+    "From: MAILER-DAEMON@mx.example.net\nTo: sender@example.org\nSubject: Delayed Mail\n"
+    'MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="B"'
+    "\n\n--B\nContent-Type: text/plain\n\nA message is delayed.\n\n--B\n"
+    "Content-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
+    "Final-Recipient: rfc822; bob@example.com\nAction: delayed\nStatus: 4.4.7\n\n--B--\n"
+)
+
+
+def _body(text: str) -> str:
+    return " ".join(text.replace("│", " ").split())
+
+
+@pytest.fixture(autouse=True)
+def _wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+def test_a_delay_notice_says_it_is_a_warning(invoke: Invoke) -> None:
+    shown = _body(invoke("explain", "--format", "table", input=DELAY).stdout)
+    assert "Report delayed (a warning: the sending server is still trying)" in shown
+
+
+def test_another_providers_use_of_the_code_stays_out_of_a_verdict(invoke: Invoke) -> None:
+    # Microsoft's reading of 4.4.7 under a delay notice from another MTA read as the diagnosis.
+    shown = _body(invoke("explain", "--format", "table", input=DELAY).stdout)
+    assert "Microsoft" not in shown
+    # The code alone still lists every provider's reading: they are the ways to read it.
+    alone = _body(invoke("explain", "--format", "table", "4.4.7").stdout)
+    assert "Vendor meaning Microsoft 365" in alone
+
+
+def test_a_providers_use_of_the_code_is_said_once(invoke: Invoke) -> None:
+    reply = "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup"
+    shown = _body(invoke("explain", "--format", "table", reply).stdout)
+    assert "Provider Microsoft 365" in shown
+    # Its Vendor meaning row (with the source) says it once; the explanation's note is the same.
+    assert shown.count("Vendor meaning") == 1
+    assert "uses 5.1.10 to mean" not in shown
