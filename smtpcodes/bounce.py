@@ -740,17 +740,14 @@ def _is_auto_reply(msg: _Part, subject: str) -> bool:
     return _p().auto_subject.search(subject) is not None
 
 
-# Phrases of a delivery failure notice, for bounces from senders and subjects that do not say so.
+# What a bounce says when its sender and subject do not: that something was not delivered. Not a
+# reason ("user unknown"): a person writing about a bounce uses those words too.
 _UNDELIVERED = (
     "could not be delivered",
     "couldn't be delivered",
     "undeliverable",
     "delivery failed",
     "delivery has failed",
-    "unknown user",
-    "user unknown",
-    "mailbox full",
-    "mailbox is full",
     "not delivered",
     "not be delivered",
     "permanent error",
@@ -908,6 +905,11 @@ def _read(msg: _Part, depth: int) -> list[Reply]:
             )
         ]
 
+    if not is_bounce and found.overall is not None:
+        # An email that is no bounce (a colleague quoting "550 5.1.1 user unknown" for someone):
+        # its reply is explained, but it names no failed recipient, so that cleaning a list by
+        # the verdicts of a folder never drops an address a person only wrote about.
+        return [replace(found.overall, recipient=None, message_kind=None)]
     failed = _addresses(_header(msg, "x-failed-recipients"))
     recipients = list(found.order) or failed
     if found.coded():

@@ -100,6 +100,30 @@ def test_a_status_comment_needs_no_space() -> None:
     assert reply.dsn_status == "5.1.1"
 
 
+COLLEAGUE = (
+    b"From: Erin <erin@example.com>\nTo: helpdesk@example.com\nSubject: Re: newsletter problem\n"
+    b"Date: Tue, 4 Nov 2025 14:00:00 +0100\nMessage-ID: <h1@example.com>\n\nHi team,\n\nwhen I "
+    b'send to frank@partner.example I get back "550 5.1.1 user unknown".\nCould you check '
+    b"whether his address changed?\n"
+)
+
+
+def test_an_email_about_a_bounce_names_no_failed_recipient() -> None:
+    # Not a bounce: no daemon sender, no bounce subject, nothing says a message was not
+    # delivered. Its reply is explained, but frank@ must not be dropped from a list for it.
+    (reply,) = parse_message(COLLEAGUE)
+    assert (reply.reply_code, reply.enhanced_code) == ("550", "5.1.1")
+    assert reply.recipient is None
+    assert reply.message_kind is None
+
+
+def test_the_same_words_from_a_mailer_daemon_are_a_bounce() -> None:
+    daemon = COLLEAGUE.replace(b"Erin <erin@example.com>", b"MAILER-DAEMON@example.com")
+    (reply,) = parse_message(daemon)
+    assert reply.recipient == "frank@partner.example"
+    assert reply.message_kind == "bounce"
+
+
 def test_qmail() -> None:
     replies = read("qmail.eml")
     assert summary(replies) == [
