@@ -17,7 +17,7 @@ from typing import Literal, NamedTuple, cast
 from smtpcodes import kb, registry
 from smtpcodes._data import read_csv
 from smtpcodes.codes import CodeClass, class_of, enhanced_problem, reply_code_problem
-from smtpcodes.explain import Explanation, explain_code
+from smtpcodes.explain import Explanation, explain_code, reply_decides
 from smtpcodes.parse import Reply, parse_text
 
 __all__ = ["Evidence", "Verdict", "diagnose", "diagnose_replies", "diagnose_reply"]
@@ -60,26 +60,19 @@ def _code_categories() -> dict[str, CodeCategory]:
     }
 
 
-# Reply codes that an extension defines for one condition, so the enhanced code sent with them only
-# restates it: 521 and 556 (RFC 7504 sections 3 and 4: a host or domain that accepts no mail, sent
-# with X.3.2 or X.1.10), 523 (RFC 5248 section 2.4), 530, 534, 535 and 538 (RFC 4954 section 6,
-# sent with X.7.0, X.7.8, X.7.9 or X.7.11).
-_REPLY_DECIDES = frozenset({"521", "523", "530", "534", "535", "538", "556"})
-
-
 def code_category(
     reply_code: str | None,
     enhanced_code: str | None,
     vendor: tuple[kb.VendorCode, ...] = (),
 ) -> CodeCategory | None:
     """What the codes alone say: the enhanced code first (X.s.d), then the reply code, except for a
-    reply code an extension defines for one condition (521, 530, ...).
+    reply code an extension defines for one condition, sent as its RFC sends it (reply_decides).
 
     A code the registry does not know is read through a provider's own meaning of it (5.7.708),
     else by its class and subject (X.7.999 as X.7.0), as RFC 3463 section 2 asks of clients.
     """
     table = _code_categories()
-    if reply_code in _REPLY_DECIDES:
+    if reply_code and reply_decides(reply_code, enhanced_code):
         return table.get(reply_code)
     if enhanced_code:
         _, subject, detail = enhanced_code.split(".")
@@ -326,7 +319,9 @@ _UNCORROBORATED_ACTION = (
 )
 
 
-def _class_conflict(reply_code: str | None, enhanced: str | None) -> str | None:
+def _class_conflict(
+    reply_code: str | None, enhanced: str | None, source: str | None = None
+) -> str | None:
     """What to say when the reply code and the enhanced code disagree about the class."""
     if not reply_code or not enhanced or enhanced[0] in "Xx" or reply_code[0] == enhanced[0]:
         return None
@@ -334,6 +329,12 @@ def _class_conflict(reply_code: str | None, enhanced: str | None) -> str | None:
     other = class_of(enhanced)
     if said is None or other is None:
         return None
+    if source == "DSN Status field":
+        return (
+            f"the reply code {reply_code} is {said.value} but the DSN's Status {enhanced} says "
+            f"{other.value}; the reply code, the server's own answer, wins (RFC 5321 section 4.2; "
+            "RFC 3464 section 2.3.4: the Status is the reporting MTA's summary)"
+        )
     return (
         f"the reply code {reply_code} is {said.value} but the enhanced code {enhanced} says "
         f"{other.value}; the reply code wins (RFC 5321 section 4.2: a client acts on the reply "
@@ -446,7 +447,7 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
     # RFC 5321 section 4.2: a client acts on the reply code, not on the text the enhanced code
     # stands in (RFC 2034 section 4), so the reply code's class wins when the two disagree.
     klass = _class_of_reply(reply, reply_code or enhanced)
-    class_conflict = _class_conflict(reply_code, enhanced)
+    class_conflict = _class_conflict(reply_code, enhanced, sources.get("enhanced_code"))
 
     evidence: list[Evidence] = []
     host_provider = _host_provider(reply)
@@ -460,8 +461,12 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
     rule = rule_match.rule if rule_match else None
     # The rule that decided names the provider even when the context changes the category.
     decided = rule
+    # The code that decided: the reply code when it outranks the enhanced one (reply_decides).
+    deciding_code = (
+        reply_code if by_code is not None and by_code.code == reply_code else enhanced or reply_code
+    )
     code_evidence = (
-        Evidence(f"code:{by_code.code}", by_code.source, enhanced or reply_code or "")
+        Evidence(f"code:{by_code.code}", by_code.source, deciding_code or "")
         if by_code is not None
         else None
     )
@@ -477,7 +482,7 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
         if by_code is not None and code_evidence is not None and by_code.category != category:
             if by_code.specific:
                 conflict = _text_over_code(
-                    enhanced or reply_code or "", by_code.category, category, rule_match
+                    deciding_code or "", by_code.category, category, rule_match
                 )
                 confidence = "medium" if confidence == "high" else "low"
             evidence.append(code_evidence)
@@ -524,7 +529,7 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
     delayed = False  # a warning that it is still trying
     if kind is None:
         context = _Context(reply, by_code, enhanced, rule, matches, host_provider, explanation)
-        final = context.failed and reply.message_kind is not None
+        final = context.failed
         delayed = (reply.dsn_action or "").lower() == "delayed" or (
             context.stage("delayed") is not None and reply.message_kind is not None
         )
@@ -547,6 +552,15 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
             )
             rule = None
         category, confidence = "delivered", "high"
+    elif klass is CodeClass.INTERMEDIATE and category not in NOT_FAILURES:
+        if rule is not None and rule_match is not None:
+            conflict = (
+                f"the text says {category} ({rule_match.matched!r}), but the reply code "
+                f"{reply_code} only accepts a step and waits for the next one; the code wins "
+                "(RFC 5321 section 4.2)"
+            )
+            rule = None
+        category = "undetermined"
     if klass is None and category not in NOT_FAILURES:
         klass = CodeClass.PERMANENT if (rule and rule.retry == "no") else None
 
@@ -568,10 +582,10 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
     party = (rule.party if rule and rule.party else None) or (cat.party if cat else None) or None
     action = (rule.advice if rule and rule.advice else None) or (cat.action if cat else "")
     bounce = _bounce(category, klass)
-    if klass is CodeClass.INTERMEDIATE and rule is None:
+    if klass is CodeClass.INTERMEDIATE:
         # 3yz: the server accepted the step and waits for the next one (RFC 5321 4.2.1).
         retry, party, bounce, action = "no", None, None, _INTERMEDIATE_ACTION
-    elif klass is CodeClass.TRANSIENT and bounce == "hard":
+    elif klass is CodeClass.TRANSIENT and bounce == "hard" and not final:
         action = _TRANSIENT_HARD_ACTION
     elif klass is CodeClass.PERMANENT or final:
         # Advice that says to let the server retry assumes a server that is still retrying.

@@ -51,33 +51,53 @@ def _enhanced_advice(subject: int, detail: int, klass: str) -> Advice | None:
     return None
 
 
-@functools.cache
-def _specific_replies() -> frozenset[str]:
-    """Reply codes whose own meaning names the cause (521, 530, 556...), as code-categories.csv
-    marks them; 550 or 421, which cover many causes, are not."""
-    return frozenset(
-        row["code"]
-        for row in read_csv("code-categories.csv")
-        if row["code"].isdigit() and row["specific"] == "yes"
-    )
+#: Reply codes an extension defines for one condition, with the enhanced codes the RFC sends with
+#: them: 521 with X.3.2 and 556 with X.1.10 (RFC 7504 section 6; RFC 7505 section 3), 523 with
+#: X.7.10 (RFC 5248 section 2.4), 530 with X.7.0, 534 with X.7.9, 535 with X.7.8 and 538 with X.7.11
+#: (RFC 4954 section 6). Sent so, the reply code carries the meaning; sent with another enhanced
+#: code that names a cause (Microsoft's 521 5.7.606, a DNSBL's 521 5.7.1), the enhanced code says more.
+EXTENSION_PAIRS: dict[str, frozenset[str]] = {
+    "521": frozenset({"X.3.2"}),
+    "556": frozenset({"X.1.10"}),
+    "523": frozenset({"X.7.10"}),
+    "530": frozenset({"X.7.0"}),
+    "534": frozenset({"X.7.9"}),
+    "535": frozenset({"X.7.8"}),
+    "538": frozenset({"X.7.11"}),
+}
+
+
+def reply_decides(reply_code: str | None, enhanced_code: str | None) -> bool:
+    """Whether the reply code's own meaning outranks the enhanced code's (EXTENSION_PAIRS): the
+    enhanced code is missing, says only its class or subject (X.0.0, X.7.0: "other or
+    undefined"), or is the one the RFC pairs it with."""
+    pairs = EXTENSION_PAIRS.get(reply_code or "")
+    if pairs is None:
+        return False
+    if not enhanced_code:
+        return True
+    _, subject, detail = enhanced_code.split(".")
+    return detail == "0" or f"X.{subject}.{detail}" in pairs
 
 
 def _reply_pair_advice(reply: registry.ReplyEntry | None, enhanced_code: str) -> Advice | None:
     """The reply code's own advice, when it says more than an enhanced code's subject or class:
-    a meaning whose one usual enhanced code is this one (432 with 4.7.12, RFC 4954 section 6;
-    554 with 5.6.9, RFC 6531 section 3.5), else a reply code with a specific meaning of its own
-    (521: the host never accepts mail, RFC 7504 section 3)."""
+    the one meaning of the reply code that lists this enhanced code, alone (432 with 4.7.12,
+    RFC 4954 section 6; 554 with 5.6.9, RFC 6531 section 3.5), or a reply code an extension
+    defines for one condition (reply_decides: 521, the host never accepts mail, RFC 7504
+    section 3). A pairing that several meanings list (503 with 5.5.1: base SMTP and AUTH) says
+    nothing about which one applies."""
     if reply is None or not reply.standard:
         return None
     klass = class_of(reply.code)
     retry = _RETRY_BY_CLASS[klass] if klass is not None else "no"
-    for meaning in reply.meanings:
-        if meaning.usual_enhanced == (enhanced_code,) and meaning.advice:
-            return Advice(retry, meaning.advice, meaning.source)
-    if reply.code in _specific_replies():
-        for meaning in reply.meanings:
-            if meaning.advice:
-                return Advice(retry, meaning.advice, meaning.source)
+    listing = [m for m in reply.meanings if enhanced_code in m.usual_enhanced]
+    if len(listing) == 1 and listing[0].usual_enhanced == (enhanced_code,) and listing[0].advice:
+        return Advice(retry, listing[0].advice, listing[0].source)
+    if reply_decides(reply.code, enhanced_code):
+        advised = [m for m in (listing or reply.meanings) if m.advice]
+        if len(advised) == 1:
+            return Advice(retry, advised[0].advice, advised[0].source)
     return None
 
 

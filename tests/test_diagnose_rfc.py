@@ -215,3 +215,58 @@ def test_a_status_comment_is_the_cause_when_there_is_no_diagnostic() -> None:
     )
     assert verdict.category == "network"
     assert "host name lookup failure" in verdict.reply.text
+
+
+def test_a_final_report_of_a_4yz_unknown_user_is_not_told_to_wait() -> None:
+    # The sending server has given up (status=bounced): waiting for its retry waits forever.
+    (verdict,) = diagnose(
+        "Nov 23 10:00:01 mx postfix/smtp[1]: 4AB: to=<a@example.org>, relay=mx.example.org"
+        "[192.0.2.1]:25, delay=1, delays=0/0/0/0, dsn=4.1.1, status=bounced (host mx.example.org"
+        "[192.0.2.1] said: 450 4.1.1 <a@example.org>: Recipient address rejected: User unknown "
+        "(in reply to RCPT TO command))"
+    )
+    assert verdict.category == "user-unknown"
+    assert "only if a permanent (5yz) refusal follows" not in verdict.action
+
+
+@pytest.mark.parametrize(
+    ("text", "category", "bounce"),
+    [
+        # A cause-naming enhanced code outranks 521: Microsoft's banned IP, a DNSBL's refusal.
+        ("521 5.7.606 Access denied, banned sending IP [192.0.2.1]", "blocklisted", "soft"),
+        ("521 5.7.1", "policy", "soft"),
+        ("556 5.7.1", "policy", "soft"),
+    ],
+)
+def test_an_extension_reply_code_decides_only_with_its_own_enhanced_code(
+    text: str, category: str, bounce: str
+) -> None:
+    verdict = one(text)
+    assert (verdict.category, verdict.bounce) == (category, bounce)
+
+
+def test_the_code_a_conflict_names_is_the_code_that_decided() -> None:
+    verdict = one("521 5.3.2 Message content rejected")
+    code_evidence = [e for e in verdict.evidence if e.rule.startswith("code:")]
+    assert [e.rule for e in code_evidence] == ["code:521"]
+    assert code_evidence[0].matched == "521"
+    if verdict.conflict is not None:
+        assert "the code 521 means" in verdict.conflict
+
+
+def test_a_3yz_with_failure_words_still_has_no_bounce() -> None:
+    verdict = one("354 Enter message; user unknown recipients dropped")
+    assert (verdict.bounce, verdict.category) == (None, "undetermined")
+    assert verdict.conflict is not None and "354 only accepts a step" in verdict.conflict
+
+
+def test_a_class_conflict_with_a_dsn_status_cites_rfc3464() -> None:
+    (verdict,) = diagnose(
+        _dsn(
+            "Final-Recipient: rfc822; bob@example.com\nAction: failed\nStatus: 4.0.0\n"
+            "Diagnostic-Code: smtp; 550 Mailbox unavailable\n"
+        )
+    )
+    assert verdict.conflict is not None
+    assert "the DSN's Status 4.0.0" in verdict.conflict and "RFC 3464" in verdict.conflict
+    assert "RFC 2034" not in verdict.conflict

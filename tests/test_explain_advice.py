@@ -39,7 +39,6 @@ def test_enhanced_class_advice_still_cites_rfc3463() -> None:
         ("521", "5.3.2", "Stop trying this host", "RFC 7504"),
         # RFC 4954 section 6: 432 4.7.12 asks for one login with PLAIN, not SPF or DKIM.
         ("432", "4.7.12", "Authenticate once with PLAIN", "RFC 4954 section 6"),
-        ("530", "5.7.0", "SMTP authentication", "RFC 4954 section 6"),
         ("534", "5.7.9", "stronger mechanism", "RFC 4954 section 6"),
         ("538", "5.7.11", "STARTTLS", "RFC 4954"),
         ("535", "5.7.0", "credentials", "RFC 4954 section 6"),  # 535's own meaning, any X.7
@@ -53,6 +52,24 @@ def test_a_reply_code_with_its_own_meaning_beats_a_generic_enhanced_code(
     assert e.advice is not None and says in e.advice
     assert e.advice_source is not None and e.advice_source.startswith(cites)
     assert "SPF" not in e.advice and "change the message" not in e.advice
+
+
+@pytest.mark.parametrize(
+    ("reply", "enhanced"),
+    [
+        ("530", "5.7.0"),  # AUTH (RFC 4954 section 6) or STARTTLS (RFC 3207 section 4)?
+        ("503", "5.5.1"),  # base SMTP's bad sequence, or AUTH repeated?
+        ("501", "5.5.4"),  # any bad parameter, or STARTTLS given one?
+        ("454", "4.7.0"),  # AUTH or STARTTLS, both temporary
+        ("452", "4.3.1"),  # storage, or the SIZE extension's declared size?
+    ],
+)
+def test_a_pairing_several_meanings_share_names_no_extension(reply: str, enhanced: str) -> None:
+    # The code pair alone cannot tell which extension's meaning applies: the enhanced code's
+    # advice speaks, not the first context that lists the pair.
+    e = explain_code(reply, enhanced)
+    assert e.advice_source is not None
+    assert not e.advice_source.startswith(("RFC 4954", "RFC 3207", "RFC 1870"))
 
 
 @pytest.mark.parametrize(

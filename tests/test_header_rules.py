@@ -76,20 +76,29 @@ def test_search_finds_a_header_rule_by_its_header() -> None:
     assert (row["match_type"], row["header"], row["match"]) == ("header", "X-SPASIGN", "NG")
 
 
-def _load(monkeypatch: pytest.MonkeyPatch, row: dict[str, Any]) -> None:
-    good = json.loads(
-        '{"id": "x-rule", "provider": "kddi", "match": "NG", "match_type": "header", '
-        '"header": "X-SPASIGN", "reply": null, "enhanced": null, "category": '
-        '"recipient-filtered", "retry": "no", "party": "recipient", "meaning": "m", '
-        '"advice": "a", "priority": 2, "confidence": "medium", "source": "s", '
-        '"checked": "2026-11-23"}'
+def _row() -> dict[str, Any]:
+    return dict(
+        json.loads(
+            '{"id": "x-rule", "provider": "kddi", "match": "NG", "match_type": "header", '
+            '"header": "X-SPASIGN", "reply": null, "enhanced": null, "category": '
+            '"recipient-filtered", "retry": "no", "party": "recipient", "meaning": "m", '
+            '"advice": "a", "priority": 2, "confidence": "medium", "source": "s", '
+            '"checked": "2026-11-23"}'
+        )
     )
-    monkeypatch.setattr(kb, "read_jsonl", lambda name: [{**good, **row}])
+
+
+def _load(monkeypatch: pytest.MonkeyPatch, row: dict[str, Any]) -> None:
+    monkeypatch.setattr(kb, "read_jsonl", lambda name: [{**_row(), **row}])
     kb.rules.__wrapped__()
 
 
 def test_loader_accepts_a_header_rule(monkeypatch: pytest.MonkeyPatch) -> None:
-    _load(monkeypatch, {})
+    good = {"id": "x-rule", "header": "X-SPASIGN", "match_type": "header"}
+    monkeypatch.setattr(kb, "read_jsonl", lambda name: [{**_row(), **good}])
+    (rule,) = kb.rules.__wrapped__()
+    assert (rule.header, rule.match, rule.match_type) == ("X-SPASIGN", "NG", "header")
+    assert rule.to_json()["header"] == "X-SPASIGN"
 
 
 @pytest.mark.parametrize(
