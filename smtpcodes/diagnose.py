@@ -543,7 +543,9 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
                 confidence = "medium"
 
     if klass is CodeClass.SUCCESS and category not in NOT_FAILURES:
-        if rule is not None and rule_match is not None:
+        # A single word names a topic ("spam check passed", "after greylisting"), not a failure:
+        # only a phrase ("rejected as spam") is worth a conflict on a success.
+        if rule is not None and rule_match is not None and " " in rule_match.matched.strip():
             conflict = (
                 f"the text says {category} ({rule_match.matched!r}), but the reply code "
                 f"{reply_code or enhanced} says the server accepted the message; the code wins "

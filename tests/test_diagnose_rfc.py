@@ -270,3 +270,11 @@ def test_a_class_conflict_with_a_dsn_status_cites_rfc3464() -> None:
     assert verdict.conflict is not None
     assert "the DSN's Status 4.0.0" in verdict.conflict and "RFC 3464" in verdict.conflict
     assert "RFC 2034" not in verdict.conflict
+
+
+@pytest.mark.parametrize(
+    "text", ["250 2.0.0 Ok: queued as 7B9, spam check passed", "250 2.0.0 Ok: after greylisting"]
+)
+def test_a_success_that_mentions_a_topic_raises_no_conflict(text: str) -> None:
+    verdict = one(text)
+    assert (verdict.category, verdict.conflict) == ("delivered", None)
