@@ -313,9 +313,14 @@ _GAVE_UP_ACTION = (
     "resend the message once the cause the reply names is fixed or has passed."
 )
 _UNCORROBORATED_ACTION = (
-    "The server calls the user unknown but gives no address status (X.1.x) and the refusal did "
-    "not come at RCPT TO, which is also how recipient filters answer: check the address, and if "
-    "it is right, ask the recipient whether their mail filter refuses you."
+    "The server calls the user unknown, but with no address status (X.1.x) and nothing showing "
+    "the refusal came at RCPT TO, which is also how recipient filters answer: check the address, "
+    "and if it is right, ask the recipient whether their mail filter refuses you."
+)
+_GREETING_ACTION = (
+    "The server refused the connection before any sender or recipient was named, so it refuses "
+    "the sending IP itself (a block list, its reputation, or overload): if the reply names a "
+    "list, look the IP up there; else check the IP's reputation and retry later."
 )
 
 
@@ -537,6 +542,9 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
         if adjusted is not None:
             category, why = adjusted
             evidence.append(why)
+            if conflict is not None:
+                # The text's reading won over the code; the context then changed it again.
+                conflict += f"; then {why.rule} made it {category} ({why.matched})"
             if rule is not None and rule.category != category:
                 rule = None
             if confidence == "high":
@@ -599,6 +607,12 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
             action = _PERMANENT_NO_RETRY_ACTION if klass is CodeClass.PERMANENT else _GAVE_UP_ACTION
     if any(e.rule == "context:uncorroborated" for e in evidence):
         action = _UNCORROBORATED_ACTION
+    elif (
+        category == "blocklisted"
+        and rule is None
+        and any(e.rule == "context:greeting" for e in evidence)
+    ):
+        action = _GREETING_ACTION  # the category's advice assumes a named listing
     if delayed and category not in NOT_FAILURES:
         retry, action = "yes", _DELAYED_ACTION
     if class_conflict is not None:
@@ -815,7 +829,7 @@ def _adjust(category: kb.CategoryId, ctx: _Context) -> tuple[kb.CategoryId, Evid
                 "context:delayed",
                 "RFC 3464 section 2.3.3 (Action: delayed: the MTA will keep trying); RFC 3463 "
                 "section 3.5 (X.4.x: network and routing status)",
-                "a delay notice: nothing has expired yet",
+                "a delay notice (Action: delayed): the sending server is still trying",
             )
         return None
     if category in _RETRIED:

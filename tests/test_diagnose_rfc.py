@@ -278,3 +278,24 @@ def test_a_class_conflict_with_a_dsn_status_cites_rfc3464() -> None:
 def test_a_success_that_mentions_a_topic_raises_no_conflict(text: str) -> None:
     verdict = one(text)
     assert (verdict.category, verdict.conflict) == ("delivered", None)
+
+
+def test_a_refusal_at_the_greeting_names_no_listing_it_did_not_see() -> None:
+    (verdict,) = diagnose(
+        _dsn(
+            "Final-Recipient: rfc822; bob@example.com\nAction: failed\nStatus: 4.0.0\n"
+            "Diagnostic-Code: smtp; 421 Service not available\n",
+            text="delivery temporarily suspended: connect to mx.example.com[192.0.2.1]:25: "
+            "host mx.example.com[192.0.2.1] refused to talk to me: 421 Service not available",
+        )
+    )
+    assert verdict.category == "blocklisted"
+    assert any(e.rule == "context:greeting" for e in verdict.evidence)
+    assert verdict.action.startswith("The server refused the connection before any sender")
+    assert "Look up the listing named in the reply" not in verdict.action
+
+
+def test_a_size_refusal_in_rfc1870s_words_names_no_provider() -> None:
+    verdict = one("552 5.3.4 Message size exceeds fixed maximum message size")
+    assert verdict.category == "message-too-large"
+    assert verdict.provider is None
