@@ -609,6 +609,7 @@ class Output:
     _SUMMARY_SECTIONS = (
         ("by_category", "category"),
         ("by_class", "class"),
+        ("by_bounce", "bounce"),
         ("by_provider", "provider"),
         ("by_domain", "recipient domain"),
     )
@@ -625,7 +626,7 @@ class Output:
             for key, value in data["totals"].items():
                 self.tsv(["total", key, value])
             for section, name in self._SUMMARY_SECTIONS:
-                for key, value in data[section].items():
+                for key, value in data.get(section, {}).items():
                     self.tsv([name, key, value])
             for r in data["top_reasons"]:
                 codes = [r.get("reply_code"), r.get("enhanced_code")]
@@ -657,7 +658,7 @@ class Output:
         width = self.console.width
         tables: list[RenderableType] = []
         for section, name in self._SUMMARY_SECTIONS:
-            if not data[section]:
+            if not data.get(section):
                 continue
             if width < STACK_WIDTH:  # "key: count (share)" lines
                 rows: list[tuple[str | Text, Text]] = []
@@ -708,7 +709,10 @@ class Output:
                 codes.append_text(self.code_text(code))
         reason = r.get("reason") or "-"
         example = r["example"]
-        where = f"{example['location']} {example.get('recipient') or ''}".strip()
+        # The file's name is enough to find it among the inputs; JSON and plain keep the path.
+        location = str(example["location"])
+        where = f"{os.path.basename(location) or location} {example.get('recipient') or ''}"
+        where = where.strip()
         shown = reason if len(reason) <= 160 else reason[:159] + "…"
         return codes, self.text(shown), self.text(where, "dim")
 

@@ -600,6 +600,7 @@ class Summary:
         self.interrupted = False  # the scan was stopped (Ctrl-C) before the end of its input
         self.by_category = BoundedCounter(capacity)
         self.by_class = BoundedCounter(capacity)
+        self.by_bounce = BoundedCounter(capacity)
         self.by_provider = BoundedCounter(capacity)
         self.by_domain = BoundedCounter(capacity)
         self._reasons: dict[tuple[str, str], _Reason] = {}
@@ -638,6 +639,7 @@ class Summary:
         reply = verdict.reply
         self.by_category.add(verdict.category)
         self.by_class.add(verdict.code_class.value if verdict.code_class else "unknown")
+        self.by_bounce.add(verdict.bounce or NONE)
         self.by_provider.add(verdict.provider or UNKNOWN)
         recipient = reply.recipient or ""
         domain = recipient.rpartition("@")[2].lower() if "@" in recipient else NONE
@@ -717,6 +719,7 @@ class Summary:
             "totals": self.totals(),
             "by_category": self.by_category.to_json(limit),
             "by_class": self.by_class.to_json(limit),
+            "by_bounce": self.by_bounce.to_json(limit),
             "by_provider": self.by_provider.to_json(limit),
             "by_domain": self.by_domain.to_json(limit),
             "top_reasons": self.top_reasons(reasons),

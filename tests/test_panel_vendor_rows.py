@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import Invoke
 
@@ -44,3 +46,14 @@ def test_a_providers_use_of_the_code_is_said_once(invoke: Invoke) -> None:
     # Its Vendor meaning row (with the source) says it once; the explanation's note is the same.
     assert shown.count("Vendor meaning") == 1
     assert "uses 5.1.10 to mean" not in shown
+
+
+def test_the_summary_counts_hard_and_soft_and_names_examples_by_file(
+    invoke: Invoke, tmp_path: Path
+) -> None:
+    folder = tmp_path / "a" / "very" / "long" / "folder"
+    folder.mkdir(parents=True)
+    (folder / "one.eml").write_text(DELAY.replace("Action: delayed", "Action: failed"))
+    shown = invoke("scan", str(folder), "--summary", "--format", "table").stdout
+    assert "By bounce" in shown
+    assert "one.eml" in shown and str(folder) not in shown

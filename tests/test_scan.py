@@ -348,6 +348,9 @@ def test_summary_counts() -> None:
     }
     assert sum(data["by_category"].values()) == 12  # type: ignore[attr-defined]
     assert data["by_class"] == {"permanent": 7, "transient": 5}
+    by_bounce = data["by_bounce"]
+    assert isinstance(by_bounce, dict) and set(by_bounce) <= {"hard", "soft"}
+    assert sum(by_bounce.values()) == 12  # every failure and deferral is hard or soft
     assert data["by_domain"]["gmail.com"] == 4  # type: ignore[index]
     assert data["by_provider"]["Gmail / Google Workspace"] == 4  # type: ignore[index]
     reasons = data["top_reasons"]

@@ -138,6 +138,7 @@ HEADER_WORDS = {
     "replaced)",
     "Example",
     "Class",
+    "Bounce",
     "Provider",
     "Recipient",
     "domain",
