@@ -28,6 +28,7 @@ from smtpcodes._encoding import to_utf8
 from smtpcodes._streams import read_head
 from smtpcodes.parse import (
     ADDR,
+    STATUS_COMMENT,
     Reply,
     analyse,
     clean_address,
@@ -1088,7 +1089,11 @@ def _fill(reply: Reply, found: Reply | None) -> Reply:
     """Complete a DSN reply with what the human-readable part said about the same recipient."""
     if found is None:
         return reply
-    take_text = not reply.text or (not reply.has_code and found.has_code)
+    take_text = (
+        not reply.text
+        or (not reply.has_code and found.has_code)
+        or (reply.diagnostic_type == STATUS_COMMENT and bool(found.text))
+    )
     if _cut_short(reply) and found.reply_code == reply.reply_code:
         take_text = take_text or len(found.text) > len(reply.text)
     return replace(

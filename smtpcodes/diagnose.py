@@ -306,7 +306,7 @@ _LET_IT_RETRY = "Let the server retry"
 _NOT_RETRIED = "The sending server will not retry this ({}): resend it later"
 _DELAYED_ACTION = (
     "A delay warning, not a failure: the sending server is still trying, so do not resend (the "
-    "recipient could get it twice); act only if a failure report follows (RFC 3464 section 2.3.3)."
+    "recipient could get it twice; RFC 3464 section 2.3.3)."
 )
 _GAVE_UP_ACTION = (
     "The sending server has stopped trying (the report is final, after temporary failures): "
@@ -535,9 +535,9 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
     if kind is None:
         context = _Context(reply, by_code, enhanced, rule, matches, host_provider, explanation)
         final = context.failed
-        delayed = (reply.dsn_action or "").lower() == "delayed" or (
-            context.stage("delayed") is not None and reply.message_kind is not None
-        )
+        # A report (an email, a pasted DSN) that warns of a delay; a live 4yz or a deferred log
+        # line is its own kind of "not yet", and keeps its cause's advice.
+        delayed = context.delayed and (reply.message_kind is not None or bool(reply.dsn_action))
         adjusted = _adjust(category, context)
         if adjusted is not None:
             category, why = adjusted
@@ -560,7 +560,7 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
                 "(RFC 5321 section 4.2: a client acts on the reply code), though a bounce may "
                 "still follow if the server drops the message later"
             )
-            rule = None
+        rule = None  # its failure advice and meaning do not apply to a success
         category, confidence = "delivered", "high"
     elif klass is CodeClass.INTERMEDIATE and category not in NOT_FAILURES:
         if rule is not None and rule_match is not None:
@@ -614,7 +614,12 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
     ):
         action = _GREETING_ACTION  # the category's advice assumes a named listing
     if delayed and category not in NOT_FAILURES:
-        retry, action = "yes", _DELAYED_ACTION
+        # A warning condemns no address, and the cause's own advice is what to do if a failure
+        # report follows.
+        if klass is not CodeClass.PERMANENT:
+            retry = "yes"
+        bounce = "soft"
+        action = f"{_DELAYED_ACTION} If a failure report follows: {action}"
     if class_conflict is not None:
         conflict = f"{conflict}; {class_conflict}" if conflict else class_conflict
 
@@ -738,13 +743,24 @@ class _Context(NamedTuple):
         return next((m for m in self.matches if m.rule.stage == name), None)
 
     @property
+    def delayed(self) -> bool:
+        """Whether this is a delay warning: the DSN's Action says so, or, when there is no
+        Action field to say otherwise, the wording does ("will be retried")."""
+        action = (self.reply.dsn_action or "").lower()
+        if action:
+            return action == "delayed"
+        return self.stage("delayed") is not None
+
+    @property
     def failed(self) -> bool:
         """Whether this is a final failure report (not a delay warning, not a live reply)."""
         reply = self.reply
-        action = (reply.dsn_action or "").lower()
-        if action == "delayed" or self.stage("delayed") is not None:
+        if self.delayed:
             return False
-        if action == "failed" or reply.log_status in ("bounced", "expired"):
+        if (reply.dsn_action or "").lower() == "failed" or reply.log_status in (
+            "bounced",
+            "expired",
+        ):
             return True
         return reply.message_kind in ("dsn", "bounce")
 
@@ -821,7 +837,7 @@ def _adjust(category: kb.CategoryId, ctx: _Context) -> tuple[kb.CategoryId, Evid
                 "a generic 'user unknown' with no X.1.x status, no RCPT TO phase and no provider "
                 "wording: the address is not condemned",
             )
-    if (reply.dsn_action or "").lower() == "delayed" or ctx.stage("delayed") is not None:
+    if ctx.delayed:
         # A delay notice: the sending server is still trying, so nothing has expired or been
         # given up on, whatever the code (Exchange sends 4.4.7 in its delay warnings).
         if category == "expired":

@@ -67,6 +67,9 @@ EXTENSION_PAIRS: dict[str, frozenset[str]] = {
 }
 
 
+_AUTH_REPLIES = frozenset({"530", "534", "535", "538"})
+
+
 def reply_decides(reply_code: str | None, enhanced_code: str | None) -> bool:
     """Whether the reply code's own meaning outranks the enhanced code's (EXTENSION_PAIRS): the
     enhanced code is missing, says only its class or subject (X.0.0, X.7.0: "other or
@@ -77,6 +80,11 @@ def reply_decides(reply_code: str | None, enhanced_code: str | None) -> bool:
     if not enhanced_code:
         return True
     _, subject, detail = enhanced_code.split(".")
+    if reply_code in _AUTH_REPLIES and subject == "7":
+        # The AUTH replies say what went wrong with the login; providers number the security
+        # detail their own way (Microsoft's 535 5.7.3, 535 5.7.139, 530 5.7.57; Gmail's 534
+        # 5.7.14), and none of those says more than the reply code does.
+        return True
     return detail == "0" or f"X.{subject}.{detail}" in pairs
 
 

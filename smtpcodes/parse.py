@@ -1156,6 +1156,8 @@ def _tidy(text: str) -> str:
 
 
 _RECIPIENT_FIELDS = frozenset({"final-recipient", "original-recipient"})
+#: A Reply's diagnostic_type when its text is the comment of a DSN's Status field.
+STATUS_COMMENT = "status-comment"
 
 
 def _usable(address: str | None) -> bool:
@@ -1239,10 +1241,12 @@ def reply_from_dsn(fields: dict[str, str], per_message: dict[str, str] | None = 
             diag_text = rest.strip()
     status = fields.get("status", "").strip()
     if not diag_text and "(" in status:
-        # No Diagnostic-Code: the comment after the Status code is all the report says of the
+        # No Diagnostic-Code: the comment after the Status code is what the fields say of the
         # cause (RFC 3464 section 2.3.4; its appendix E: "4.0.0 (...: host name lookup failure)").
+        # Typed as such, so that a reply the human-readable part quotes still takes its place.
         diag = status
         diag_text = status.partition("(")[2].rpartition(")")[0].strip()
+        diag_type = STATUS_COMMENT
     reply = (
         analyse(diag_text, "dsn", raw=diag) if diag_text else Reply(text="", raw="", origin="dsn")
     )

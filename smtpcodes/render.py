@@ -179,6 +179,11 @@ def _vendor_shown(item: Mapping[str, Any], vendor: Mapping[str, Any]) -> bool:
     reads as the diagnosis (Microsoft's 4.4.7 under an OpenSMTPD delay notice)."""
     if not item.get("category") or item.get("origin") == "codes":
         return True
+    used = f"code:{item.get('enhanced_code')} ({vendor.get('provider')})"
+    if any(e.get("rule") == used for e in item.get("evidence") or []):
+        return True  # the verdict read the code as this provider does: say whose reading it is
+    if not item.get("provider") and vendor.get("category") == item.get("category"):
+        return True  # no sender known, and this provider's reading is the verdict's: a clue
     who = vendor.get("provider_name") or vendor.get("provider")
     if who != item.get("provider"):
         return False

@@ -250,8 +250,9 @@ def test_the_code_a_conflict_names_is_the_code_that_decided() -> None:
     code_evidence = [e for e in verdict.evidence if e.rule.startswith("code:")]
     assert [e.rule for e in code_evidence] == ["code:521"]
     assert code_evidence[0].matched == "521"
-    if verdict.conflict is not None:
-        assert "the code 521 means" in verdict.conflict
+    conflicted = one("521 5.3.2 Mailbox full")
+    assert conflicted.conflict is not None
+    assert conflicted.conflict.startswith("the code 521 means domain-rejects-mail")
 
 
 def test_a_3yz_with_failure_words_still_has_no_bounce() -> None:
@@ -278,6 +279,8 @@ def test_a_class_conflict_with_a_dsn_status_cites_rfc3464() -> None:
 def test_a_success_that_mentions_a_topic_raises_no_conflict(text: str) -> None:
     verdict = one(text)
     assert (verdict.category, verdict.conflict) == ("delivered", None)
+    # Nor does the topic's failure advice become the action of a success.
+    assert (verdict.action, verdict.party, verdict.rule_meaning) == ("Nothing to do.", None, None)
 
 
 def test_a_refusal_at_the_greeting_names_no_listing_it_did_not_see() -> None:
@@ -299,3 +302,78 @@ def test_a_size_refusal_in_rfc1870s_words_names_no_provider() -> None:
     verdict = one("552 5.3.4 Message size exceeds fixed maximum message size")
     assert verdict.category == "message-too-large"
     assert verdict.provider is None
+
+
+def test_the_action_field_outranks_delay_wording() -> None:
+    # "delayed too long and expired" is delay wording, but Action: failed says the server gave up.
+    (verdict,) = diagnose(
+        _dsn(
+            "Final-Recipient: rfc822; bob@example.com\nAction: failed\nStatus: 4.4.7\n"
+            "Diagnostic-Code: smtp; 421 4.4.7 Message has been delayed too long and expired\n"
+        )
+    )
+    assert "A delay warning" not in verdict.action
+    assert verdict.retry != "yes"
+
+
+def test_a_delay_warning_condemns_no_address_and_keeps_the_causes_advice() -> None:
+    (verdict,) = diagnose(
+        _dsn(
+            "Final-Recipient: rfc822; bob@example.com\nAction: delayed\nStatus: 4.1.1\n"
+            "Diagnostic-Code: smtp; 450 4.1.1 <bob@example.com>: Recipient address rejected: "
+            "User unknown in local recipient table\n"
+        )
+    )
+    assert verdict.category == "user-unknown"
+    assert verdict.bounce == "soft"  # a warning: nothing says to stop mailing the address yet
+    assert verdict.action.startswith("A delay warning")
+    assert "If a failure report follows: " in verdict.action
+    (permanent,) = diagnose(
+        _dsn(
+            "Final-Recipient: rfc822; bob@example.com\nAction: delayed\nStatus: 5.1.1\n"
+            "Diagnostic-Code: smtp; 550 5.1.1 no such user\n"
+        )
+    )
+    assert permanent.retry != "yes"  # never "yes" after a 5yz
+
+
+@pytest.mark.parametrize(
+    ("diagnostic", "says"),
+    [
+        ("451 4.4.2", "The sending server has stopped trying"),  # the code alone: network
+        ("451 4.7.1 Greylisted, please try again", "will not retry this (it has given up)"),
+    ],
+)
+def test_a_final_report_says_the_server_gave_up(diagnostic: str, says: str) -> None:
+    (verdict,) = diagnose(
+        _dsn(
+            f"Final-Recipient: rfc822; bob@example.com\nAction: failed\nStatus: {diagnostic[4:9]}\n"
+            f"Diagnostic-Code: smtp; {diagnostic}\n"
+        )
+    )
+    assert verdict.retry == "later"
+    assert says in verdict.action
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "535 5.7.3 Authentication unsuccessful",
+        "534 5.7.14 Please log in via your web browser",
+        "535 5.7.139 Authentication unsuccessful, basic authentication is disabled",
+    ],
+)
+def test_auth_replies_decide_over_a_providers_security_detail(text: str) -> None:
+    assert one(text).category == "auth-required"
+
+
+def test_a_status_comment_gives_way_to_the_reply_the_notice_quotes() -> None:
+    (verdict,) = diagnose(
+        _dsn(
+            "Final-Recipient: rfc822; bob@example.com\nAction: failed\n"
+            "Status: 4.4.7 (unable to deliver this message after 1 day)\n",
+            text="Recipient address: bob@example.com\nReason: unable to deliver this message "
+            "after 1 day\nDelivery attempt history: Error: Connection timed out",
+        )
+    )
+    assert any(e.rule == "generic-connection-timed-out" for e in verdict.evidence)

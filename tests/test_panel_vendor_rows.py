@@ -57,3 +57,11 @@ def test_the_summary_counts_hard_and_soft_and_names_examples_by_file(
     shown = invoke("scan", str(folder), "--summary", "--format", "table").stdout
     assert "By bounce" in shown
     assert "one.eml" in shown and str(folder) not in shown
+
+
+def test_a_providers_reading_the_verdict_shares_is_shown_when_no_sender_is_known(
+    invoke: Invoke,
+) -> None:
+    # No provider told; Microsoft's 5.1.10 ("recipient not found") is the verdict's reading.
+    shown = _body(invoke("explain", "--format", "table", "550 5.1.10 Recipient not found").stdout)
+    assert "Vendor meaning Microsoft 365" in shown
