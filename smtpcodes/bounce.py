@@ -873,10 +873,17 @@ def _read(msg: _Part, depth: int) -> list[Reply]:
     if dsn:
         return _with_dsn(dsn, found)
 
-    if found.overall is None and depth < 3:
+    forwarded = _FORWARDED.match(subject) is not None and _p().daemon.search(sender) is None
+    if (found.overall is None or forwarded) and depth < 3:
+        # A person forwarding a bounce as an attachment: the attached bounce says who failed,
+        # not the forwarder's note around it (nor the forwarder, the bounce's own To:).
         nested = _nested_bounce(parts, depth)
         if nested:
             return nested
+        if forwarded:
+            inline = _inline_forward(body_full, depth)
+            if inline:
+                return inline
 
     if found.overall is None and parts.original is not None and _p().complaint.search(subject):
         return _complaint(parts)
@@ -1008,6 +1015,30 @@ def _cut_short(reply: Reply) -> bool:
 
 def _usable_recipient(address: str | None) -> bool:
     return address is not None and "." in address.rpartition("@")[2]
+
+
+# The line above a message forwarded inline: Gmail's, Outlook's, Apple Mail's, Thunderbird's.
+_FORWARD_MARK = re.compile(
+    r"^[ \t>]{0,4}(?:-{2,}\s?Forwarded message\s?-{2,}|-{2,}\s?Original Message\s?-{2,}"
+    r"|Begin forwarded message:|-{2,} ?Weitergeleitete Nachricht ?-{2,})[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _inline_forward(body: str, depth: int) -> list[Reply]:
+    """A bounce a person forwarded inline: the message after the forward line, read as an email
+    (its From:/Subject: lines, Outlook's "Sent:" among them, are the bounce's own headers)."""
+    m = _FORWARD_MARK.search(body)
+    if m is None:
+        return []
+    inner = _unquote(body[m.end() :].lstrip("\n"))
+    if not re.match(r"(?:From|Date|Subject|To|Sent):", inner, re.IGNORECASE):
+        return []
+    return _read(_read_part(inner.encode("utf-8", "replace")), depth + 1)
+
+
+# A subject a person's mail client gives a message it forwards or answers.
+_FORWARDED = re.compile(r"\s*(?:fwd?|fw|re|aw|wg|tr)\s*:", re.IGNORECASE)
 
 
 def _nested_bounce(parts: _Parts, depth: int) -> list[Reply]:

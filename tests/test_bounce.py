@@ -124,6 +124,45 @@ def test_the_same_words_from_a_mailer_daemon_are_a_bounce() -> None:
     assert reply.message_kind == "bounce"
 
 
+BOUNCE_TEXT = (
+    "<hank@partner.example>: host mx.partner.example[192.0.2.1] said: 550 5.1.1 "
+    "<hank@partner.example>: Recipient address rejected: User unknown (in reply to RCPT TO "
+    "command)\n"
+)
+
+
+def _forward(body: str, subject: str = "Fwd: Undelivered Mail Returned to Sender") -> bytes:
+    return (
+        f"From: Erin <erin@example.com>\nTo: helpdesk@example.com\nSubject: {subject}\n"
+        f"Date: Tue, 4 Nov 2025 14:00:00 +0100\n{body}"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # attached, with the forwarder's note
+        'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="X"\n\n--X\n'
+        "Content-Type: text/plain\n\nSee below, does frank@partner.example give 550 5.1.1 "
+        "too?\n\n--X\nContent-Type: message/rfc822\n\nFrom: MAILER-DAEMON@mx.example.org\n"
+        f"To: erin@example.com\nSubject: Undelivered Mail Returned to Sender\n\n{BOUNCE_TEXT}"
+        "\n--X--\n",
+        # inline, as Gmail forwards
+        "\n---------- Forwarded message ---------\nFrom: MAILER-DAEMON@mx.example.org\n"
+        f"Subject: Undelivered Mail Returned to Sender\n\n{BOUNCE_TEXT}",
+        # inline, as Outlook forwards
+        "\nFYI\n\n-----Original Message-----\nFrom: Mail Delivery System "
+        "<MAILER-DAEMON@mx.example.org>\nSent: Tuesday, November 4, 2025 1:00 PM\n"
+        f"To: Erin\nSubject: Undeliverable\n\n{BOUNCE_TEXT}",
+    ],
+    ids=["attached", "gmail-inline", "outlook-inline"],
+)
+def test_a_forwarded_bounce_names_the_bounces_recipient_not_the_forwarder(body: str) -> None:
+    (reply,) = parse_message(_forward(body))
+    assert reply.recipient == "hank@partner.example"
+    assert (reply.reply_code, reply.enhanced_code) == ("550", "5.1.1")
+
+
 def test_qmail() -> None:
     replies = read("qmail.eml")
     assert summary(replies) == [
