@@ -593,7 +593,7 @@ class Summary:
         self.delivered = 0
         self.failures = 0
         self.deferrals = 0
-        self.other = 0  # neither: auto-replies, feedback reports, Sendmail "queued"
+        self.other = 0  # neither: auto-replies, feedback, emails that are no bounce, "queued"
         self.problems = 0
         self.unreadable = 0
         self.cut = 0  # problems that are cuts by the limits (the rest was still read)
@@ -1232,6 +1232,11 @@ class _Scanner:
         for cut in report.cuts:
             yield self.problem(name, line, cut.message, "cut", index)
         for reply in replies:
+            if reply.message_kind is None:
+                # An email that is no bounce, quoting a reply (bounce.parse_message): no
+                # delivery of ours failed, so it is counted with the auto-replies.
+                summary.other += 1
+                continue
             try:
                 item = self.delivery(reply, name, line, index)
             except Exception as exc:

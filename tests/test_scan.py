@@ -873,3 +873,16 @@ def test_a_broken_link_inside_a_folder_is_named_for_what_it_is(tmp_path: Path) -
 def test_scan_of_no_paths_at_all_is_a_type_error() -> None:
     with pytest.raises(TypeError, match=r"^scan\(\) takes a path or paths, not NoneType$"):
         scan(None)  # type: ignore[arg-type]
+
+
+def test_an_email_that_is_no_bounce_is_counted_as_other(tmp_path: Path) -> None:
+    # A colleague quoting "550 5.1.1 user unknown" in a folder of bounces: no failure of ours.
+    (tmp_path / "note.eml").write_bytes(
+        b"From: Erin <erin@example.com>\nTo: helpdesk@example.com\nSubject: newsletter\n\n"
+        b'when I send to frank@partner.example I get back "550 5.1.1 user unknown".\n'
+    )
+    summary = Summary()
+    items = list(scan_module.scan([str(tmp_path)], summary=summary))
+    assert items == []
+    totals = summary.totals()
+    assert (totals["messages"], totals["failures"], totals["other"]) == (1, 0, 1)
