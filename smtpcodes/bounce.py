@@ -105,7 +105,9 @@ class _Patterns:
         )
         self.daemon = re.compile(
             r"mailer-daemon|postmaster|post_master|mail-daemon|mail delivery|maildelivery|mdaemon"
-            r"|bounce|notification|daemon@|mailerdaemon|postoffice|microsoftexchange",
+            # "bounce" and "notification" alone are anyone's ("notifications@github.com").
+            r"|\bbounces?@|delivery (?:status )?notification|daemon@|mailerdaemon|postoffice"
+            r"|microsoftexchange",
             i,
         )
         self.bounce_subject = re.compile(
@@ -750,6 +752,12 @@ _UNDELIVERED = (
     "delivery failed",
     "delivery has failed",
     "not delivered",
+    "nicht zugestellt",  # German
+    "unzustellbar",
+    "pas pu être remis",  # French
+    "non remis",
+    "no se pudo entregar",  # Spanish
+    "no pudo ser entregado",
     "not be delivered",
     "permanent error",
     "permanent fatal error",
@@ -873,17 +881,22 @@ def _read(msg: _Part, depth: int) -> list[Reply]:
     if dsn:
         return _with_dsn(dsn, found)
 
-    forwarded = _FORWARDED.match(subject) is not None and _p().daemon.search(sender) is None
-    if (found.overall is None or forwarded) and depth < 3:
-        # A person forwarding a bounce as an attachment: the attached bounce says who failed,
-        # not the forwarder's note around it (nor the forwarder, the bounce's own To:).
+    person = _p().daemon.search(sender) is None and not msg.has("x-failed-recipients")
+    prefix = _SUBJECT_PREFIX.match(subject)
+    replied = person and prefix is not None and prefix.group(1).lower() in _REPLY_PREFIXES
+    # A reply is a conversation about a bounce unless its own words, above what it quotes, say
+    # a message was not delivered (some servers answer "Re: <subject>", list managers too).
+    reports = replied and _says_undelivered(_own_words(body_full)[:4000])
+    if (found.overall is None or (person and (not replied or reports))) and depth < 3:
+        # A person forwarding a bounce, attached or inline: the bounce says who failed, not the
+        # forwarder's note around it (nor the forwarder, the bounce's own To:). What is read
+        # there counts only if it is a bounce: a forwarded personal mail quoting a code is not.
+        # A reply's quoted text is no forward.
         nested = _nested_bounce(parts, depth)
-        if nested:
+        if not _all_bounces(nested) and not replied:
+            nested = _inline_forward(body_full, depth)
+        if _all_bounces(nested):
             return nested
-        if forwarded:
-            inline = _inline_forward(body_full, depth)
-            if inline:
-                return inline
 
     if found.overall is None and parts.original is not None and _p().complaint.search(subject):
         return _complaint(parts)
@@ -903,7 +916,10 @@ def _read(msg: _Part, depth: int) -> list[Reply]:
             )
         ]
 
-    is_bounce = _is_bounce(msg, subject, sender) or _says_undelivered(body[:4000])
+    if replied:
+        is_bounce = reports
+    else:
+        is_bounce = _is_bounce(msg, subject, sender) or _says_undelivered(body[:4000])
     if not is_bounce and found.overall is None and _is_auto_reply(msg, subject):
         who = clean_address(sender)
         text = squash(body)[:2000]
@@ -973,7 +989,10 @@ def _with_dsn(dsn: list[Reply], found: _Body) -> list[Reply]:
                 reply = replace(reply, recipient=found.order[index])
         key = (reply.recipient or "").lower()
         extra = found.per.get(key)
-        alone = len(dsn) == 1 or not found.per
+        # The text's one reply is this recipient's when the report has one recipient, or when
+        # the text names none and this recipient's fields say nothing of the cause (a Status
+        # comment, "5.2.2 (Mailbox full)", is the cause: another recipient's reply is not).
+        alone = len(dsn) == 1 or (not found.per and not reply.text)
         if found.overall is not None and alone and (extra is None or extra.reply_code is None):
             extra = _merge(extra, found.overall)
         out.append(replace(_fill(reply, extra), message_kind="dsn"))
@@ -1037,8 +1056,38 @@ def _inline_forward(body: str, depth: int) -> list[Reply]:
     return _read(_read_part(inner.encode("utf-8", "replace")), depth + 1)
 
 
-# A subject a person's mail client gives a message it forwards or answers.
-_FORWARDED = re.compile(r"\s*(?:fwd?|fw|re|aw|wg|tr)\s*:", re.IGNORECASE)
+# The prefix a person's mail client gives the subject of a message it answers or forwards, after
+# any "[EXTERNAL]"-style tags: a reply (Re, German AW, Nordic SV, Dutch Antw) or a forward (Fwd,
+# Fw, German WG, French TR, Spanish RV, Portuguese ENC, Finnish VS, Dutch Doorst).
+_SUBJECT_PREFIX = re.compile(
+    r"\s*(?:\[[^\]\n]{0,40}\]\s*)*(re|aw|sv|antw|fwd?|wg|tr|rv|enc|vs|doorst)\s*:", re.IGNORECASE
+)
+_REPLY_PREFIXES = frozenset({"re", "aw", "sv", "antw"})
+
+
+_BOUNCE_KINDS = frozenset({"dsn", "bounce"})
+
+
+def _all_bounces(replies: list[Reply]) -> bool:
+    return bool(replies) and all(r.message_kind in _BOUNCE_KINDS for r in replies)
+
+
+def _own_words(body: str) -> str:
+    """What the writer of a reply wrote above what they quote: the lines before the first quoted
+    one, an "On ... wrote:" line, a forward line or the start of a returned original."""
+    p = _p()
+    own = []
+    for line in body.split("\n", 200)[:200]:
+        text = line.strip()
+        if (
+            text.startswith(">")
+            or text.endswith("wrote:")
+            or p.cut.match(line) is not None
+            or _FORWARD_MARK.match(line) is not None
+        ):
+            break
+        own.append(line)
+    return "\n".join(own)
 
 
 def _nested_bounce(parts: _Parts, depth: int) -> list[Reply]:

@@ -619,7 +619,11 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
         if klass is not CodeClass.PERMANENT:
             retry = "yes"
         bounce = "soft"
-        action = f"{_DELAYED_ACTION} If a failure report follows: {action}"
+        cause = (rule.advice if rule and rule.advice else None) or (cat.action if cat else "")
+        if not cause or cause.startswith(_LET_IT_RETRY):
+            action = _DELAYED_ACTION  # the cause's advice is to wait, which is what happens
+        else:
+            action = f"{_DELAYED_ACTION} If a failure report follows: {cause}"
     if class_conflict is not None:
         conflict = f"{conflict}; {class_conflict}" if conflict else class_conflict
 

@@ -1234,7 +1234,9 @@ class _Scanner:
         for reply in replies:
             if reply.message_kind is None:
                 # An email that is no bounce, quoting a reply (bounce.parse_message): no
-                # delivery of ours failed, so it is counted with the auto-replies.
+                # delivery of ours failed, so it is counted with the auto-replies (which count
+                # as delivery reports, so that the parts add up to the deliveries).
+                summary.deliveries += 1
                 summary.other += 1
                 continue
             try:

@@ -886,3 +886,5 @@ def test_an_email_that_is_no_bounce_is_counted_as_other(tmp_path: Path) -> None:
     assert items == []
     totals = summary.totals()
     assert (totals["messages"], totals["failures"], totals["other"]) == (1, 0, 1)
+    parts = ("delivered", "failures", "deferrals", "other")
+    assert sum(totals[k] for k in parts) == totals["deliveries"]
