@@ -740,7 +740,10 @@ def _is_auto_reply(msg: _Part, subject: str) -> bool:
     precedence = _header(msg, "precedence").lower()
     if precedence in ("auto_reply", "auto-reply"):
         return True
-    return _p().auto_subject.search(subject) is not None
+    # "AW: Abwesenheitsnotiz": the auto-reply's own subject after a reply prefix.
+    prefix = _SUBJECT_PREFIX.match(subject)
+    rest = subject[prefix.end() :] if prefix is not None else subject
+    return _p().auto_subject.search(rest.lstrip()) is not None
 
 
 # What a bounce says when its sender and subject do not: that something was not delivered. Not a
@@ -752,12 +755,6 @@ _UNDELIVERED = (
     "delivery failed",
     "delivery has failed",
     "not delivered",
-    "nicht zugestellt",  # German
-    "unzustellbar",
-    "pas pu être remis",  # French
-    "non remis",
-    "no se pudo entregar",  # Spanish
-    "no pudo ser entregado",
     "not be delivered",
     "permanent error",
     "permanent fatal error",
@@ -769,6 +766,32 @@ _UNDELIVERED = (
     "not a member of this mailing list",
     "duplicated message-id",
 )
+
+
+# The same in other languages, for a message whose subject says it answers another (a server's
+# "AW: Angebot"): an auto-reply saying parcels are "nicht zugestellt" must stay an auto-reply.
+_UNDELIVERED_ELSEWHERE = (
+    "nicht zugestellt",  # German
+    "unzustellbar",
+    "pas pu être remis",  # French
+    "non remis",
+    "no se pudo entregar",  # Spanish
+    "no pudo ser entregado",
+)
+# A reply code or an enhanced code, which a server's own report names and small talk does not.
+_A_CODE = re.compile(r"\b[245]\d\d\b|\b[245]\.\d{1,3}\.\d{1,3}\b")
+
+
+def _reports_failure(own: str) -> bool:
+    """Whether a reply's own words are a server's failure report: they say a message was not
+    delivered, and name the code or speak of "your message" ("the parcel was not delivered" is
+    small talk)."""
+    low = own.lower()
+    says = any(p in low for p in _UNDELIVERED) or any(p in low for p in _UNDELIVERED_ELSEWHERE)
+    return says and (_A_CODE.search(own) is not None or any(p in low for p in _YOUR_MESSAGE))
+
+
+_YOUR_MESSAGE = ("your message", "ihre nachricht", "votre message", "su mensaje", "sua mensagem")
 
 
 def _is_unsubscribe(subject: str) -> bool:
@@ -886,7 +909,7 @@ def _read(msg: _Part, depth: int) -> list[Reply]:
     replied = person and prefix is not None and prefix.group(1).lower() in _REPLY_PREFIXES
     # A reply is a conversation about a bounce unless its own words, above what it quotes, say
     # a message was not delivered (some servers answer "Re: <subject>", list managers too).
-    reports = replied and _says_undelivered(_own_words(body_full)[:4000])
+    reports = replied and _reports_failure(_own_words(body_full)[:4000])
     if (found.overall is None or (person and (not replied or reports))) and depth < 3:
         # A person forwarding a bounce, attached or inline: the bounce says who failed, not the
         # forwarder's note around it (nor the forwarder, the bounce's own To:). What is read
@@ -1060,9 +1083,15 @@ def _inline_forward(body: str, depth: int) -> list[Reply]:
 # any "[EXTERNAL]"-style tags: a reply (Re, German AW, Nordic SV, Dutch Antw) or a forward (Fwd,
 # Fw, German WG, French TR, Spanish RV, Portuguese ENC, Finnish VS, Dutch Doorst).
 _SUBJECT_PREFIX = re.compile(
-    r"\s*(?:\[[^\]\n]{0,40}\]\s*)*(re|aw|sv|antw|fwd?|wg|tr|rv|enc|vs|doorst)\s*:", re.IGNORECASE
+    r"\s*(?:\[[^\]\n]{0,40}\]\s*)*"
+    r"(re|aw|sv|antw|res|r|odp|ynt|返信|回复|答复|fwd?|wg|tr|rv|enc|vs|vb|doorst|i)\s*[:\uff1a]",
+    re.IGNORECASE,
 )
-_REPLY_PREFIXES = frozenset({"re", "aw", "sv", "antw"})
+# Portuguese RES, Italian R, Polish Odp, Turkish YNT, Japanese and Chinese replies besides the
+# above; the rest are forwards (Swedish VB, Italian I).
+_REPLY_PREFIXES = frozenset(
+    {"re", "aw", "sv", "antw", "res", "r", "odp", "ynt", "返信", "回复", "答复"}
+)
 
 
 _BOUNCE_KINDS = frozenset({"dsn", "bounce"})
@@ -1076,18 +1105,31 @@ def _own_words(body: str) -> str:
     """What the writer of a reply wrote above what they quote: the lines before the first quoted
     one, an "On ... wrote:" line, a forward line or the start of a returned original."""
     p = _p()
-    own = []
+    own: list[str] = []
     for line in body.split("\n", 200)[:200]:
         text = line.strip()
         if (
             text.startswith(">")
-            or text.endswith("wrote:")
+            or _QUOTE_INTRO.search(text) is not None
+            or (own and not own[-1].strip() and _HEADER_START.match(text) is not None)
             or p.cut.match(line) is not None
             or _FORWARD_MARK.match(line) is not None
         ):
             break
         own.append(line)
     return "\n".join(own)
+
+
+# The line a mail client writes above what a reply quotes: "On ... wrote:" in English, German,
+# Nordic, French, Spanish, Portuguese, Italian, Dutch and Finnish, "<address>:", and Outlook's
+# line of underscores above its From:/Sent: block.
+_QUOTE_INTRO = re.compile(
+    r"(?:wrote|schrieb|skrev|a écrit|escribió|escreveu|ha scritto|schreef|kirjoitti|>)\s*:\s*$"
+    r"|^_{8,}\s*$",
+    re.IGNORECASE,
+)
+# The first line of a quoted header block after a blank line (Outlook's reply without a marker).
+_HEADER_START = re.compile(r"(?:From|Von|De|Från|Van|Da|Lähettäjä):\s", re.IGNORECASE)
 
 
 def _nested_bounce(parts: _Parts, depth: int) -> list[Reply]:

@@ -620,10 +620,15 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
             retry = "yes"
         bounce = "soft"
         cause = (rule.advice if rule and rule.advice else None) or (cat.action if cat else "")
-        if not cause or cause.startswith(_LET_IT_RETRY):
-            action = _DELAYED_ACTION  # the cause's advice is to wait, which is what happens
-        else:
+        if cause.startswith(_LET_IT_RETRY):
+            # Waiting is what happens; what the advice says beyond it still holds.
+            rest = cause[len(_LET_IT_RETRY) :].strip(" ;,.")
+            rest = rest[0].upper() + rest[1:] + "." if rest and rest != "later" else ""
+            action = f"{_DELAYED_ACTION} {rest}".strip()
+        elif cause:
             action = f"{_DELAYED_ACTION} If a failure report follows: {cause}"
+        else:
+            action = _DELAYED_ACTION
     if class_conflict is not None:
         conflict = f"{conflict}; {class_conflict}" if conflict else class_conflict
 

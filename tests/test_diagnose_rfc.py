@@ -377,3 +377,14 @@ def test_a_status_comment_gives_way_to_the_reply_the_notice_quotes() -> None:
         )
     )
     assert any(e.rule == "generic-connection-timed-out" for e in verdict.evidence)
+
+
+def test_a_delay_warning_keeps_what_the_advice_says_beyond_waiting() -> None:
+    (verdict,) = diagnose(
+        _dsn(
+            "Final-Recipient: rfc822; bob@cat.example.net\nAction: delayed\n"
+            "Status: 4.0.0 (cat.example.net: host name lookup failure)\n"
+        )
+    )
+    assert verdict.action.startswith("A delay warning")
+    assert "If it persists, the destination domain's DNS is broken." in verdict.action

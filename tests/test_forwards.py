@@ -33,6 +33,12 @@ def recipients(name: str) -> list[tuple[str | None, str | None]]:
         ("list_bounce_re.eml", "jane@example.org"),  # a list manager's "Re:" with a DSN
         ("real_bounce_re_subject.eml", "jane@example.org"),  # a server answering "Re: hello"
         ("real_bounce_aw_subject_daemonless.eml", "jane@example.de"),  # German "AW:"
+        ("01_pm_re_dsn.eml", "bob@example.org"),  # a postmaster's DSN titled "Re: ..."
+        ("02_exchange_ndr_person.eml", "dave@contoso.com"),  # Exchange NDR, a display name
+        ("04_gmail_dsn_failure.eml", "zed@example.net"),
+        ("06_inline_fwd_quoted_headers.eml", "frank@partner.example"),  # "> From:" headers
+        ("12_vs_finnish_reply.eml", "judy@partner.example"),  # "VS:" with an Outlook block
+        ("14_re_bounce_list_manager.eml", "team@lists.example.org"),  # "Re:" list refusal
     ],
 )
 def test_the_bounce_names_who_failed(name: str, recipient: str) -> None:
@@ -49,6 +55,12 @@ def test_the_bounce_names_who_failed(name: str, recipient: str) -> None:
         "x_re_thread_multi.eml",  # a reply in a thread that once forwarded a bounce
         "fwd_personal_mail_with_code.eml",  # a forwarded personal mail quoting a code
         "y_fwd_github_notif.eml",  # a forwarded notification quoting a code
+        "09_outlook_reply_underscore.eml",  # Outlook's ____ line above its quoted block
+        "10_german_html_reply.eml",  # "Am ... schrieb ...:"
+        "11_res_portuguese_reply.eml",  # "RES:"
+        "15_sv_reply_quote_wrote_swedish.eml",  # "... skrev:"
+        "16_re_fullwidth_ja_reply.eml",  # "RE" with a full-width colon (U+FF1A)
+        "05_reply_parcel.eml",  # "the parcel was not delivered": small talk, no code
     ],
 )
 def test_a_conversation_about_a_bounce_names_no_failed_recipient(name: str) -> None:
@@ -64,3 +76,16 @@ def test_status_comments_keep_each_recipient_its_own_cause() -> None:
         "mailbox-full",
         "soft",
     )
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "08_aw_ooo_noheader.eml",  # "AW: Abwesenheitsnotiz", no auto-reply header
+        "17_ooo_nicht_zugestellt.eml",  # an out-of-office saying parcels are "nicht zugestellt"
+        "19_fr_ooo.eml",  # a French one saying mail is "non remis"
+    ],
+)
+def test_an_out_of_office_stays_an_auto_reply(name: str) -> None:
+    kinds = [kind for _, kind in recipients(name)]
+    assert kinds == ["auto-reply"]
