@@ -86,3 +86,15 @@ def benchmark(name: str) -> ModuleType:
 
 def gen_logs() -> ModuleType:
     return benchmark("gen_logs")
+
+
+def dsn_email(fields: str, text: str = "Your message could not be delivered.") -> str:
+    """A delivery status notification (RFC 3464) from a mailer daemon: `text` as its
+    human-readable part, `fields` (per-recipient DSN fields) after a Reporting-MTA group."""
+    return (
+        "From: MAILER-DAEMON@mx.example.net\nTo: sender@example.org\nSubject: Delivery Status "
+        "Notification\nMIME-Version: 1.0\nContent-Type: multipart/report; "
+        'report-type=delivery-status; boundary="B"\n\n--B\nContent-Type: text/plain\n\n'
+        f"{text}\n\n--B\nContent-Type: message/delivery-status\n\n"
+        f"Reporting-MTA: dns; mx.example.net\n\n{fields}\n--B--\n"
+    )

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from conftest import dsn_email
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -68,13 +69,7 @@ def test_global_dsn_reads_utf8_fields() -> None:
 
 
 def _dsn(fields: str) -> bytes:
-    return (
-        "From: MAILER-DAEMON@mx.example.net\nTo: sender@example.org\nSubject: Delivery Status "
-        "Notification\nMIME-Version: 1.0\nContent-Type: multipart/report; "
-        'report-type=delivery-status; boundary="B"\n\n--B\nContent-Type: text/plain\n\n'
-        "Your message could not be delivered.\n\n--B\nContent-Type: message/delivery-status\n\n"
-        f"Reporting-MTA: dns; mx.example.net\n\n{fields}\n--B--\n"
-    ).encode()
+    return dsn_email(fields).encode()
 
 
 def test_rfc6533_embedded_unicode_chars_are_decoded() -> None:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import dsn_email
 
 from smtpcodes.codes import CodeClass
 from smtpcodes.diagnose import Verdict, diagnose
@@ -141,14 +142,7 @@ def test_x32_words_alone_are_a_system_error_to_retry() -> None:
     assert (verdict.category, verdict.retry) == ("system-error", "later")
 
 
-def _dsn(fields: str, text: str = "Your message could not be delivered.") -> str:
-    return (
-        "From: MAILER-DAEMON@mx.example.net\nTo: sender@example.org\nSubject: Delivery Status "
-        "Notification\nMIME-Version: 1.0\nContent-Type: multipart/report; "
-        'report-type=delivery-status; boundary="B"\n\n--B\nContent-Type: text/plain\n\n'
-        f"{text}\n\n--B\nContent-Type: message/delivery-status\n\n"
-        f"Reporting-MTA: dns; mx.example.net\n\n{fields}\n--B--\n"
-    )
+_dsn = dsn_email
 
 
 def test_a_delay_notice_is_a_warning_not_an_expiry() -> None:
