@@ -782,13 +782,15 @@ _UNDELIVERED_ELSEWHERE = (
 _A_CODE = re.compile(r"\b[245]\d\d\b|\b[245]\.\d{1,3}\.\d{1,3}\b")
 
 
-def _reports_failure(own: str) -> bool:
+def _reports_failure(own: str, wording: bool = True) -> bool:
     """Whether a reply's own words are a server's failure report: they say a message was not
-    delivered, and name the code or speak of "your message" ("the parcel was not delivered" is
-    small talk)."""
-    low = own.lower()
+    delivered, and name the code or (with `wording`) speak of "your message" ("the parcel was
+    not delivered" is small talk)."""
+    low = " ".join(own.lower().split())
     says = any(p in low for p in _UNDELIVERED) or any(p in low for p in _UNDELIVERED_ELSEWHERE)
-    return says and (_A_CODE.search(own) is not None or any(p in low for p in _YOUR_MESSAGE))
+    if not says:
+        return False
+    return _A_CODE.search(own) is not None or (wording and any(p in low for p in _YOUR_MESSAGE))
 
 
 _YOUR_MESSAGE = ("your message", "ihre nachricht", "votre message", "su mensaje", "sua mensagem")
@@ -799,7 +801,7 @@ def _is_unsubscribe(subject: str) -> bool:
 
 
 def _says_undelivered(text: str) -> bool:
-    low = text.lower()
+    low = " ".join(text.lower().split())  # "could not\nbe delivered": a wrapped line
     return any(phrase in low for phrase in _UNDELIVERED)
 
 
@@ -909,7 +911,10 @@ def _read(msg: _Part, depth: int) -> list[Reply]:
     replied = person and prefix is not None and prefix.group(1).lower() in _REPLY_PREFIXES
     # A reply is a conversation about a bounce unless its own words, above what it quotes, say
     # a message was not delivered (some servers answer "Re: <subject>", list managers too).
-    reports = replied and _reports_failure(_own_words(body_full)[:4000])
+    own = _own_words(body_full)[:4000] if replied else ""
+    # An auto-reply ("AW: Angebot", Auto-Submitted) thanking for "your message" reports nothing
+    # unless it names a code.
+    reports = replied and _reports_failure(own, not _is_auto_reply(msg, subject))
     if (found.overall is None or (person and (not replied or reports))) and depth < 3:
         # A person forwarding a bounce, attached or inline: the bounce says who failed, not the
         # forwarder's note around it (nor the forwarder, the bounce's own To:). What is read
@@ -1075,7 +1080,9 @@ def _inline_forward(body: str, depth: int) -> list[Reply]:
         return []
     inner = _unquote(body[m.end() :].lstrip("\n"))
     if not re.match(r"(?:From|Date|Subject|To|Sent):", inner, re.IGNORECASE):
-        return []
+        # The client kept no header block: the text itself, read as a message with no headers,
+        # which counts as a bounce only if it says something was not delivered.
+        inner = "\n" + inner
     return _read(_read_part(inner.encode("utf-8", "replace")), depth + 1)
 
 

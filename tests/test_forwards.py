@@ -39,6 +39,7 @@ def recipients(name: str) -> list[tuple[str | None, str | None]]:
         ("06_inline_fwd_quoted_headers.eml", "frank@partner.example"),  # "> From:" headers
         ("12_vs_finnish_reply.eml", "judy@partner.example"),  # "VS:" with an Outlook block
         ("14_re_bounce_list_manager.eml", "team@lists.example.org"),  # "Re:" list refusal
+        ("fwd_no_inner_headers.eml", "jane@example.org"),  # forwarded with no header block
     ],
 )
 def test_the_bounce_names_who_failed(name: str, recipient: str) -> None:
@@ -84,6 +85,7 @@ def test_status_comments_keep_each_recipient_its_own_cause() -> None:
         "08_aw_ooo_noheader.eml",  # "AW: Abwesenheitsnotiz", no auto-reply header
         "17_ooo_nicht_zugestellt.eml",  # an out-of-office saying parcels are "nicht zugestellt"
         "19_fr_ooo.eml",  # a French one saying mail is "non remis"
+        "18_aw_ooo_nicht_zugestellt.eml",  # "AW:", thanking for "Ihre Nachricht"
     ],
 )
 def test_an_out_of_office_stays_an_auto_reply(name: str) -> None:
