@@ -21,7 +21,7 @@ import json
 import os
 import re
 from collections.abc import Iterator, Sequence
-from typing import IO, cast
+from typing import IO, NamedTuple, cast
 
 from smtpcodes import kb, limits
 from smtpcodes._encoding import to_utf8
@@ -906,24 +906,10 @@ def _read(msg: _Part, depth: int) -> list[Reply]:
     if dsn:
         return _with_dsn(dsn, found)
 
-    person = _p().daemon.search(sender) is None and not msg.has("x-failed-recipients")
-    prefix = _SUBJECT_PREFIX.match(subject)
-    replied = person and prefix is not None and prefix.group(1).lower() in _REPLY_PREFIXES
-    # A reply is a conversation about a bounce unless its own words, above what it quotes, say
-    # a message was not delivered (some servers answer "Re: <subject>", list managers too).
-    own = _own_words(body_full)[:4000] if replied else ""
-    # An auto-reply ("AW: Angebot", Auto-Submitted) thanking for "your message" reports nothing
-    # unless it names a code.
-    reports = replied and _reports_failure(own, not _is_auto_reply(msg, subject))
-    if (found.overall is None or (person and (not replied or reports))) and depth < 3:
-        # A person forwarding a bounce, attached or inline: the bounce says who failed, not the
-        # forwarder's note around it (nor the forwarder, the bounce's own To:). What is read
-        # there counts only if it is a bounce: a forwarded personal mail quoting a code is not.
-        # A reply's quoted text is no forward.
-        nested = _nested_bounce(parts, depth)
-        if not _all_bounces(nested) and not replied:
-            nested = _inline_forward(body_full, depth)
-        if _all_bounces(nested):
+    writer = _writer(msg, subject, sender, body_full)
+    if (found.overall is None or (writer.person and writer.may_report)) and depth < 3:
+        nested = _forwarded_bounce(parts, body_full, depth, writer.replied)
+        if nested:
             return nested
 
     if found.overall is None and parts.original is not None and _p().complaint.search(subject):
@@ -944,8 +930,8 @@ def _read(msg: _Part, depth: int) -> list[Reply]:
             )
         ]
 
-    if replied:
-        is_bounce = reports
+    if writer.replied:
+        is_bounce = writer.reports
     else:
         is_bounce = _is_bounce(msg, subject, sender) or _says_undelivered(body[:4000])
     if not is_bounce and found.overall is None and _is_auto_reply(msg, subject):
@@ -1102,6 +1088,41 @@ _REPLY_PREFIXES = frozenset(
 
 
 _BOUNCE_KINDS = frozenset({"dsn", "bounce"})
+
+
+class _Writer(NamedTuple):
+    """Who wrote a message, as far as a bounce reader cares."""
+
+    person: bool  # no mailer daemon (by the sender's name, or X-Failed-Recipients)
+    replied: bool  # a person's reply ("Re:", "AW:", ...): a conversation about a bounce...
+    reports: bool  # ... unless its own words report a failure (a server answering "Re: ...")
+
+    @property
+    def may_report(self) -> bool:
+        return not self.replied or self.reports
+
+
+def _writer(msg: _Part, subject: str, sender: str, body: str) -> _Writer:
+    person = _p().daemon.search(sender) is None and not msg.has("x-failed-recipients")
+    prefix = _SUBJECT_PREFIX.match(subject)
+    replied = person and prefix is not None and prefix.group(1).lower() in _REPLY_PREFIXES
+    # Its own words are those above what it quotes; an auto-reply ("AW: Angebot",
+    # Auto-Submitted) thanking for "your message" reports nothing unless it names a code.
+    reports = replied and _reports_failure(
+        _own_words(body)[:4000], not _is_auto_reply(msg, subject)
+    )
+    return _Writer(person, replied, reports)
+
+
+def _forwarded_bounce(parts: _Parts, body: str, depth: int, replied: bool) -> list[Reply]:
+    """The bounce a person forwarded, attached or inline: it says who failed, not the note around
+    it (nor the forwarder, the bounce's own To:). What is read there counts only if it is a
+    bounce: a forwarded personal mail quoting a code is not, and a reply's quoted text is no
+    forward."""
+    nested = _nested_bounce(parts, depth)
+    if not _all_bounces(nested) and not replied:
+        nested = _inline_forward(body, depth)
+    return nested if _all_bounces(nested) else []
 
 
 def _all_bounces(replies: list[Reply]) -> bool:
