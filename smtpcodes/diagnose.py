@@ -590,7 +590,9 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
     if category in NOT_FAILURES:
         retry = "no"
     party = (rule.party if rule and rule.party else None) or (cat.party if cat else None) or None
-    action = (rule.advice if rule and rule.advice else None) or (cat.action if cat else "")
+    # What the rule or the category advises; the class and the report's kind may reword it below.
+    advice = (rule.advice if rule and rule.advice else None) or (cat.action if cat else "")
+    action = advice
     bounce = _bounce(category, klass)
     if klass is CodeClass.INTERMEDIATE:
         # 3yz: the server accepted the step and waits for the next one (RFC 5321 4.2.1).
@@ -599,8 +601,8 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
         action = _TRANSIENT_HARD_ACTION
     elif klass is CodeClass.PERMANENT or final:
         # Advice that says to let the server retry assumes a server that is still retrying.
-        if action.startswith(_LET_IT_RETRY):
-            rest = action[len(_LET_IT_RETRY) :]
+        if advice.startswith(_LET_IT_RETRY):
+            rest = advice[len(_LET_IT_RETRY) :]
             stopped = "after a 5yz refusal" if klass is CodeClass.PERMANENT else "it has given up"
             action = _NOT_RETRIED.format(stopped) + (rest if rest[:1] in (";", ",") else ".")
         elif retry_stopped:
@@ -619,14 +621,13 @@ def _diagnose(reply: Reply, matches: list[kb.RuleMatch]) -> Verdict | None:
         if klass is not CodeClass.PERMANENT:
             retry = "yes"
         bounce = "soft"
-        cause = (rule.advice if rule and rule.advice else None) or (cat.action if cat else "")
-        if cause.startswith(_LET_IT_RETRY):
+        if advice.startswith(_LET_IT_RETRY):
             # Waiting is what happens; what the advice says beyond it still holds.
-            rest = cause[len(_LET_IT_RETRY) :].strip(" ;,.")
+            rest = advice[len(_LET_IT_RETRY) :].strip(" ;,.")
             rest = rest[0].upper() + rest[1:] + "." if rest and rest != "later" else ""
             action = f"{_DELAYED_ACTION} {rest}".strip()
-        elif cause:
-            action = f"{_DELAYED_ACTION} If a failure report follows: {cause}"
+        elif advice:
+            action = f"{_DELAYED_ACTION} If a failure report follows: {advice}"
         else:
             action = _DELAYED_ACTION
     if class_conflict is not None:
