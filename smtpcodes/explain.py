@@ -324,9 +324,7 @@ def _explain_enhanced(
     )
     advice = own or by_reply
     if advice is None and klass_digit:
-        advice = _enhanced_advice(subject, detail, klass_digit) or _advice_table().get(
-            ("X", klass_digit)
-        )
+        advice = _enhanced_advice(subject, detail, klass_digit)  # ends with the class's ("X")
     if code_class is CodeClass.SUCCESS and by_reply is None:
         advice = _advice_table().get(("X", "2"))
     vendor = _vendor_meanings(enhanced_code) if enhanced_code[0] in "245" else ()
