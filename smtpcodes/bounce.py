@@ -838,9 +838,7 @@ def parse_message(data: bytes | str) -> list[Reply]:
             return []
         msg = _read_part(raw)
         replies = _read(msg, 0)
-        signals = tuple(
-            (name, _header(msg, name)) for name in sorted(kb.header_names()) if msg.has(name)
-        )
+        signals = tuple((name, _header(msg, name)) for name in kb.header_names() if msg.has(name))
         if signals:
             replies = [replace(r, headers=signals) for r in replies]
         most = limits.current().max_items

@@ -488,9 +488,11 @@ def _header_rules() -> dict[str, tuple[Rule, ...]]:
     return {name: tuple(found) for name, found in by_name.items()}
 
 
-def header_names() -> frozenset[str]:
-    """The lower-case names of the email headers that header rules read."""
-    return frozenset(_header_rules())
+@functools.cache
+def header_names() -> tuple[str, ...]:
+    """The lower-case names of the email headers that header rules read, sorted (every bounce
+    read asks, so the answer is made once)."""
+    return tuple(sorted(_header_rules()))
 
 
 def match_headers(headers: Iterable[tuple[str, str]]) -> list[RuleMatch]:
