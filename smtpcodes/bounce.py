@@ -778,6 +778,7 @@ _UNDELIVERED_ELSEWHERE = (
     "no se pudo entregar",  # Spanish
     "no pudo ser entregado",
 )
+_UNDELIVERED_ANY_LANGUAGE = _UNDELIVERED + _UNDELIVERED_ELSEWHERE
 # A reply code or an enhanced code, which a server's own report names and small talk does not.
 _A_CODE = re.compile(r"\b[245]\d\d\b|\b[245]\.\d{1,3}\.\d{1,3}\b")
 
@@ -786,11 +787,9 @@ def _reports_failure(own: str, wording: bool = True) -> bool:
     """Whether a reply's own words are a server's failure report: they say a message was not
     delivered, and name the code or (with `wording`) speak of "your message" ("the parcel was
     not delivered" is small talk)."""
-    low = " ".join(own.lower().split())
-    says = any(p in low for p in _UNDELIVERED) or any(p in low for p in _UNDELIVERED_ELSEWHERE)
-    if not says:
+    if not _says_undelivered(own, _UNDELIVERED_ANY_LANGUAGE):
         return False
-    return _A_CODE.search(own) is not None or (wording and any(p in low for p in _YOUR_MESSAGE))
+    return _A_CODE.search(own) is not None or (wording and _says_undelivered(own, _YOUR_MESSAGE))
 
 
 _YOUR_MESSAGE = ("your message", "ihre nachricht", "votre message", "su mensaje", "sua mensagem")
@@ -800,9 +799,11 @@ def _is_unsubscribe(subject: str) -> bool:
     return subject.strip().lower() in ("unsubscribe", "remove", "opt-out", "opt out")
 
 
-def _says_undelivered(text: str) -> bool:
-    low = " ".join(text.lower().split())  # "could not\nbe delivered": a wrapped line
-    return any(phrase in low for phrase in _UNDELIVERED)
+def _says_undelivered(text: str, phrases: Sequence[str] = _UNDELIVERED) -> bool:
+    """Whether the text holds one of the phrases, read across wrapped lines ("could not\nbe
+    delivered")."""
+    low = " ".join(text.lower().split())
+    return any(phrase in low for phrase in phrases)
 
 
 def _is_bounce(msg: _Part, subject: str, sender: str) -> bool:
@@ -1159,7 +1160,8 @@ _HEADER_START = re.compile(r"(?:From|Von|De|Från|Van|Da|Lähettäjä):\s", re.I
 
 
 def _nested_bounce(parts: _Parts, depth: int) -> list[Reply]:
-    """A bounce forwarded as an attachment (message/rfc822) inside a message that says nothing."""
+    """A bounce forwarded as an attachment (message/rfc822): a report (multipart/report) or a
+    message from a mailer daemon."""
     if parts.original is None:
         return []
     inner = parts.original
