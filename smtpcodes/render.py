@@ -567,13 +567,12 @@ class Output:
         row(label, ", ".join(related))
         row("References", "; ".join(item.get("references") or []))
         vendors = item.get("vendor_meanings") or []
-        hidden = [v for v in vendors if not _vendor_shown(item, v)]
         for note in item.get("notes") or []:
             # A provider's use of the code is its Vendor meaning row (with the source), or hidden.
             if not any(_vendor_note(note, v) for v in vendors):
                 row("Note", note, "italic")
         for v in vendors:
-            if v not in hidden:
+            if _vendor_shown(item, v):
                 who = v.get("provider_name") or v.get("provider")
                 row("Vendor meaning", f"{who}: {v.get('meaning')} [{v.get('source')}]")
         for f in item.get("findings") or []:
@@ -665,22 +664,28 @@ class Output:
         for section, name in self._SUMMARY_SECTIONS:
             if not data.get(section):
                 continue
+            # (key coloured by class where it is one, count, share of the failures and deferrals)
+            counts = [
+                (
+                    self.text(key, CLASS_STYLE.get(key) if section == "by_class" else None),
+                    f"{value:,}",
+                    f"{100 * value / counted:.1f}%" if counted else None,
+                )
+                for key, value in data[section].items()
+            ]
             if width < STACK_WIDTH:  # "key: count (share)" lines
-                rows: list[tuple[str | Text, Text]] = []
-                for key, value in data[section].items():
-                    style = CLASS_STYLE.get(key) if section == "by_class" else None
-                    share = f" ({100 * value / counted:.1f}%)" if counted else ""
-                    rows.append((self.text(key, style), self.text(f"{value:,}{share}")))
+                rows: list[tuple[str | Text, Text]] = [
+                    (key, self.text(f"{count} ({share})" if share else count))
+                    for key, count, share in counts
+                ]
                 tables.append(self._stacked(Text(f"By {name}", style="bold"), rows))
                 continue
             table = Table(title=f"By {name}", title_justify="left", header_style="bold")
             table.add_column(name.capitalize(), max_width=40)
             table.add_column("Count", justify="right", no_wrap=True)
             table.add_column("Share", justify="right", no_wrap=True)
-            for key, value in data[section].items():
-                style = CLASS_STYLE.get(key) if section == "by_class" else None
-                share = f"{100 * value / counted:.1f}%" if counted else "-"
-                table.add_row(self.text(key, style), f"{value:,}", share)
+            for key, count, share in counts:
+                table.add_row(key, count, share or "-")
             tables.append(table)
         if tables and width < STACK_WIDTH:
             for stacked in tables:
