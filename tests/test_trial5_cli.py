@@ -90,28 +90,25 @@ _WRITING = [
 ]
 
 
+@pytest.mark.parametrize(
+    ("stdout", "reason"),
+    [(None, "standard output is closed"), (_FullDisk, "No space left on device")],
+    ids=["closed", "full-disk"],
+)
 @pytest.mark.parametrize("args", _WRITING)
-def test_closed_stdout_is_one_error_line(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: tuple[str, ...]
+def test_an_unwritable_stdout_is_one_error_line(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    args: tuple[str, ...],
+    stdout: type[_FullDisk] | None,
+    reason: str,
 ) -> None:
     log = tmp_path / "mail.log"
     log.write_text(_LOG)
     args = tuple(str(log) if a == "LOG" else a for a in args)
-    status, stderr = _run_with(monkeypatch, None, *args)
+    status, stderr = _run_with(monkeypatch, stdout() if stdout else None, *args)
     assert status == 2
-    assert stderr == "smtpcodes: error: cannot write output: standard output is closed\n"
-
-
-@pytest.mark.parametrize("args", _WRITING)
-def test_a_full_disk_is_one_error_line(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, args: tuple[str, ...]
-) -> None:
-    log = tmp_path / "mail.log"
-    log.write_text(_LOG)
-    args = tuple(str(log) if a == "LOG" else a for a in args)
-    status, stderr = _run_with(monkeypatch, _FullDisk(), *args)
-    assert status == 2
-    assert stderr == "smtpcodes: error: cannot write output: No space left on device\n"
+    assert stderr == f"smtpcodes: error: cannot write output: {reason}\n"
 
 
 def test_quiet_search_with_stdout_closed_gives_its_status(monkeypatch: pytest.MonkeyPatch) -> None:
